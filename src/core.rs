@@ -1,0 +1,153 @@
+//! The shared state behind every handle: the ring plus one waiter list per side, and the one place where an
+//! operation on the ring is combined with waiting. Public faces (`Queue`, its futures) only call in here.
+
+use std::task::{Context, Poll};
+
+use crate::error::{TryRecvError, TrySendError};
+use crate::ring::Ring;
+use crate::waiters::{WaitList, WaiterId};
+
+pub(crate) struct Core<T> {
+    ring: Ring<T>,
+    /// Senders waiting for a free slot; their `WAITING` bit is in the ring's head.
+    senders: WaitList,
+    /// Receivers waiting for a value or for close; their `WAITING` bit is in the ring's tail.
+    receivers: WaitList,
+}
+
+impl<T> Core<T> {
+    #[track_caller]
+    pub(crate) fn new(capacity: usize) -> Self {
+        Core {
+            ring: Ring::new(capacity),
+            senders: WaitList::new(),
+            receivers: WaitList::new(),
+        }
+    }
+
+    pub(crate) fn ring(&self) -> &Ring<T> {
+        &self.ring
+    }
+
+    pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        let receivers_waiting = self.ring.try_push(value)?;
+        if receivers_waiting {
+            self.receivers
+                .notify_one(|| self.ring.clear_receivers_waiting());
+        }
+        Ok(())
+    }
+
+    pub(crate) fn try_receive(&self) -> Result<T, TryRecvError> {
+        let (value, senders_waiting) = self.ring.try_pop()?;
+        if senders_waiting {
+            self.senders
+                .notify_one(|| self.ring.clear_senders_waiting());
+        }
+        Ok(value)
+    }
+
+    /// Polls a send of `*value` for the future whose registration is `*waiter`: takes the value when it is
+    /// sent, hands it back in `Closed` when the queue is closed, and otherwise leaves it in place and waits.
+    pub(crate) fn poll_send(
+        &self,
+        value: &mut Option<T>,
+        waiter: &mut Option<WaiterId>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), T>> {
+        let mut item = value.take().expect("send future polled after completion");
+        let mut registered = false;
+        loop {
+            match self.try_send(item) {
+                Ok(()) => {
+                    self.finish_send(waiter);
+                    return Poll::Ready(Ok(()));
+                }
+                Err(TrySendError::Closed(back)) => {
+                    // Close wakes every sender itself: no wake-up to pass on.
+                    self.finish_send(waiter);
+                    return Poll::Ready(Err(back));
+                }
+                Err(TrySendError::Full(back)) if registered => {
+                    *value = Some(back);
+                    return Poll::Pending;
+                }
+                Err(TrySendError::Full(back)) => {
+                    item = back;
+                    self.senders
+                        .register(waiter, cx.waker(), || self.ring.set_senders_waiting());
+                    registered = true;
+                }
+            }
+        }
+    }
+
+    /// Polls a receive for the future whose registration is `*waiter`: `Some(value)`, or `None` once the
+    /// queue is closed and drained.
+    pub(crate) fn poll_receive(
+        &self,
+        waiter: &mut Option<WaiterId>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<T>> {
+        let mut registered = false;
+        loop {
+            match self.try_receive() {
+                Ok(value) => {
+                    self.finish_receive(waiter);
+                    return Poll::Ready(Some(value));
+                }
+                Err(TryRecvError::Closed) => {
+                    self.finish_receive(waiter);
+                    return Poll::Ready(None);
+                }
+                Err(TryRecvError::Empty) if registered => return Poll::Pending,
+                Err(TryRecvError::Empty) => {
+                    self.receivers
+                        .register(waiter, cx.waker(), || self.ring.set_receivers_waiting());
+                    registered = true;
+                }
+            }
+        }
+    }
+
+    fn finish_send(&self, waiter: &mut Option<WaiterId>) {
+        if let Some(id) = waiter.take() {
+            self.senders
+                .finish(id, || self.ring.clear_senders_waiting());
+        }
+    }
+
+    fn finish_receive(&self, waiter: &mut Option<WaiterId>) {
+        if let Some(id) = waiter.take() {
+            self.receivers
+                .finish(id, || self.ring.clear_receivers_waiting());
+        }
+    }
+
+    /// A send future dropped before completing: its value was never sent; pass on any wake-up it holds.
+    pub(crate) fn cancel_send(&self, waiter: &mut Option<WaiterId>) {
+        if let Some(id) = waiter.take() {
+            self.senders
+                .cancel(id, || self.ring.clear_senders_waiting());
+        }
+    }
+
+    /// A receive future dropped before completing: it took no value; pass on any wake-up it holds.
+    pub(crate) fn cancel_receive(&self, waiter: &mut Option<WaiterId>) {
+        if let Some(id) = waiter.take() {
+            self.receivers
+                .cancel(id, || self.ring.clear_receivers_waiting());
+        }
+    }
+
+    /// Closes the queue (returns whether this call did) and wakes every waiting sender and receiver. Waiters
+    /// that register later see `CLOSED` in their re-check.
+    pub(crate) fn close(&self) -> bool {
+        let first = self.ring.close();
+        self.senders
+            .notify_all(|| self.ring.clear_senders_waiting());
+        self.receivers
+            .notify_all(|| self.ring.clear_receivers_waiting());
+        first
+    }
+}

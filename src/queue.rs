@@ -1,0 +1,336 @@
+//! The public face: `Queue<T>`, a clonable handle that both sends and receives, and its futures.
+
+use std::fmt;
+use std::future::{Future, IntoFuture, Ready, ready};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::core::Core;
+use crate::error::{QueueError, SendError, TryRecvError, TrySendError};
+use crate::sync::Arc;
+use crate::waiters::WaiterId;
+
+/// A bounded multi-producer multi-consumer async queue.
+///
+/// `Queue` is a cheap handle: clone it for every producer and consumer task. Values are received in the
+/// order they were sent (FIFO); tasks that cannot proceed wait (without blocking their thread) and are served
+/// in the order they started waiting. A full queue makes senders wait: that is the backpressure.
+///
+/// The queue stays open until [`close`](Queue::close) is called. Dropping the last handle drops every value
+/// still inside, exactly once.
+///
+/// # Examples
+///
+/// ```
+/// use tokio_mpmc::Queue;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let queue = Queue::new(2);
+/// let producer = queue.clone();
+/// tokio::spawn(async move {
+///     for i in 0..5 {
+///         producer.send(i).await.unwrap();
+///     }
+///     producer.close();
+/// });
+/// let mut received = Vec::new();
+/// while let Ok(Some(i)) = queue.receive().await {
+///     received.push(i);
+/// }
+/// assert_eq!(received, [0, 1, 2, 3, 4]);
+/// # }
+/// ```
+pub struct Queue<T> {
+    core: Arc<Core<T>>,
+}
+
+impl<T> Queue<T> {
+    /// Creates an empty queue that holds at most `capacity` values.
+    ///
+    /// The buffer is allocated here, once; sending and receiving never allocate.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is 0 (a rendezvous queue is not supported), or so large that the buffer cannot be
+    /// allocated or indexed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tokio_mpmc::Queue::<String>::new(100);
+    /// assert_eq!(queue.capacity(), 100);
+    /// ```
+    #[track_caller]
+    #[must_use]
+    pub fn new(capacity: usize) -> Self {
+        Queue {
+            core: Arc::new(Core::new(capacity)),
+        }
+    }
+
+    /// Sends `value`, waiting while the queue is full.
+    ///
+    /// # Errors
+    ///
+    /// If the queue is closed (before or while waiting), the value is given back in [`SendError`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: if the future is dropped before it completes, the value was not sent (it is dropped with
+    /// the future), and a wake-up the future had received goes to the next waiting sender.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let queue = tokio_mpmc::Queue::new(1);
+    /// queue.send("hello").await.unwrap();
+    /// queue.close();
+    /// let error = queue.send("too late").await.unwrap_err();
+    /// assert_eq!(error.into_inner(), "too late");
+    /// # }
+    /// ```
+    pub fn send(&self, value: T) -> SendFuture<'_, T> {
+        SendFuture {
+            core: &self.core,
+            value: Some(value),
+            waiter: None,
+        }
+    }
+
+    /// Receives the oldest value, waiting while the queue is empty and open.
+    ///
+    /// Returns `Ok(None)` once the queue is closed and every value sent before has been received; from then
+    /// on every receive returns `Ok(None)` at once.
+    ///
+    /// # Errors
+    ///
+    /// Never: the `Result` keeps the shape of the original tokio-mpmc API, so code matching on
+    /// `Err(QueueError)` still compiles. A closed queue is reported as `Ok(None)`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a dropped future never takes a value, and a wake-up it had received goes to the next
+    /// waiting receiver. It can be used in `tokio::select!` without losing values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let queue = tokio_mpmc::Queue::new(4);
+    /// queue.send(1).await.unwrap();
+    /// queue.close();
+    /// assert_eq!(queue.receive().await, Ok(Some(1)));
+    /// assert_eq!(queue.receive().await, Ok(None));
+    /// # }
+    /// ```
+    pub fn receive(&self) -> ReceiveFuture<'_, T> {
+        ReceiveFuture {
+            core: &self.core,
+            waiter: None,
+        }
+    }
+
+    /// Sends `value` if there is room now.
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] if the queue holds `capacity` values, [`TrySendError::Closed`] if it is closed;
+    /// both give the value back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tokio_mpmc::{Queue, TrySendError};
+    ///
+    /// let queue = Queue::new(1);
+    /// assert!(queue.try_send(1).is_ok());
+    /// assert_eq!(queue.try_send(2), Err(TrySendError::Full(2)));
+    /// ```
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        self.core.try_send(value)
+    }
+
+    /// Receives the oldest value if there is one now.
+    ///
+    /// # Errors
+    ///
+    /// [`TryRecvError::Empty`] if the queue is empty and open, [`TryRecvError::Closed`] if it is closed and
+    /// empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tokio_mpmc::{Queue, TryRecvError};
+    ///
+    /// let queue = Queue::new(1);
+    /// assert_eq!(queue.try_receive(), Err(TryRecvError::Empty));
+    /// queue.try_send(7).unwrap();
+    /// assert_eq!(queue.try_receive(), Ok(7));
+    /// ```
+    pub fn try_receive(&self) -> Result<T, TryRecvError> {
+        self.core.try_receive()
+    }
+
+    /// Closes the queue, for every handle.
+    ///
+    /// Takes effect at the call, whether or not the result is awaited: no send succeeds after `close`
+    /// returned, values already inside can still be received, and every waiting sender (which gets its value
+    /// back) and receiver is woken. Closing a closed queue does nothing.
+    ///
+    /// The returned [`Close`] tells whether this call closed the queue; it can be awaited, so
+    /// `queue.close().await;` works as in the original tokio-mpmc API.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tokio_mpmc::Queue::<u8>::new(1);
+    /// assert!(queue.close().is_first());
+    /// assert!(!queue.close().is_first());
+    /// assert!(queue.is_closed());
+    /// ```
+    pub fn close(&self) -> Close {
+        Close {
+            first: self.core.close(),
+        }
+    }
+
+    /// Whether [`close`](Queue::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.core.ring().is_closed()
+    }
+
+    /// The number of values inside. Never more than [`capacity`](Queue::capacity), even while other tasks
+    /// send and receive (it is then a snapshot of one instant).
+    pub fn len(&self) -> usize {
+        self.core.ring().len()
+    }
+
+    /// Whether the queue holds no value.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the queue holds `capacity` values.
+    pub fn is_full(&self) -> bool {
+        self.len() == self.capacity()
+    }
+
+    /// The most values the queue holds.
+    pub fn capacity(&self) -> usize {
+        self.core.ring().capacity()
+    }
+}
+
+impl<T> Clone for Queue<T> {
+    /// Another handle to the same queue.
+    fn clone(&self) -> Self {
+        Queue {
+            core: Arc::clone(&self.core),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Queue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Queue")
+            .field("len", &self.len())
+            .field("capacity", &self.capacity())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// The future of [`Queue::send`].
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct SendFuture<'a, T> {
+    core: &'a Core<T>,
+    /// `Some` until the future completes.
+    value: Option<T>,
+    waiter: Option<WaiterId>,
+}
+
+// The value is moved in and out, never pinned.
+impl<T> Unpin for SendFuture<'_, T> {}
+
+impl<T> Future for SendFuture<'_, T> {
+    type Output = Result<(), SendError<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        this.core
+            .poll_send(&mut this.value, &mut this.waiter, cx)
+            .map_err(SendError)
+    }
+}
+
+impl<T> Drop for SendFuture<'_, T> {
+    fn drop(&mut self) {
+        self.core.cancel_send(&mut self.waiter);
+    }
+}
+
+impl<T> fmt::Debug for SendFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SendFuture")
+            .field("done", &self.value.is_none())
+            .field("waiting", &self.waiter.is_some())
+            .finish()
+    }
+}
+
+/// The future of [`Queue::receive`].
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ReceiveFuture<'a, T> {
+    core: &'a Core<T>,
+    waiter: Option<WaiterId>,
+}
+
+impl<T> Future for ReceiveFuture<'_, T> {
+    type Output = Result<Option<T>, QueueError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        this.core.poll_receive(&mut this.waiter, cx).map(Ok)
+    }
+}
+
+impl<T> Drop for ReceiveFuture<'_, T> {
+    fn drop(&mut self) {
+        self.core.cancel_receive(&mut self.waiter);
+    }
+}
+
+impl<T> fmt::Debug for ReceiveFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReceiveFuture")
+            .field("waiting", &self.waiter.is_some())
+            .finish()
+    }
+}
+
+/// What [`Queue::close`] did. The close has already happened; awaiting this is optional and yields
+/// [`is_first`](Close::is_first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Close {
+    first: bool,
+}
+
+impl Close {
+    /// Whether this call closed the queue (`false` if it was closed already).
+    pub fn is_first(&self) -> bool {
+        self.first
+    }
+}
+
+impl IntoFuture for Close {
+    type Output = bool;
+    type IntoFuture = Ready<bool>;
+
+    fn into_future(self) -> Ready<bool> {
+        ready(self.first)
+    }
+}

@@ -1,0 +1,92 @@
+//! The one sync facade: every atomic, lock and cell of the queue comes from here.
+//!
+//! Normal builds use `std`. The model checkers replace it only inside this crate's own test build
+//! (`cfg(all(test, loom))` / `cfg(all(test, shuttle))`), as tokio does: a user's doctests and integration tests
+//! built with `RUSTFLAGS="--cfg loom"` link the `std` arm and keep working outside a model.
+//! Every arm offers the same API; `UnsafeCell` has loom's `with`/`with_mut` shape everywhere.
+
+#[cfg(all(test, loom))]
+mod imp {
+    pub(crate) use loom::cell::UnsafeCell;
+    pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering, fence};
+    pub(crate) use loom::sync::{Arc, Mutex, MutexGuard};
+
+    /// loom must see every spin as a yield, or it explores the spin forever.
+    pub(crate) fn backoff(_step: u32) {
+        loom::thread::yield_now();
+    }
+}
+
+#[cfg(all(test, shuttle, not(loom)))]
+mod imp {
+    pub(crate) use super::std_cell::UnsafeCell;
+    pub(crate) use shuttle::sync::atomic::{AtomicUsize, Ordering, fence};
+    pub(crate) use shuttle::sync::{Arc, Mutex, MutexGuard};
+
+    /// shuttle schedules cooperatively: a spin that does not yield would never let the other thread finish.
+    pub(crate) fn backoff(_step: u32) {
+        shuttle::thread::yield_now();
+    }
+}
+
+#[cfg(not(all(test, any(loom, shuttle))))]
+mod imp {
+    pub(crate) use super::std_cell::UnsafeCell;
+    pub(crate) use std::sync::atomic::{AtomicUsize, Ordering, fence};
+    pub(crate) use std::sync::{Arc, Mutex, MutexGuard};
+
+    /// Spin briefly (the other side is usually a few instructions from done), then give up the core.
+    pub(crate) fn backoff(step: u32) {
+        if step < 6 {
+            for _ in 0..(1u32 << step) {
+                std::hint::spin_loop();
+            }
+        } else {
+            std::thread::yield_now();
+        }
+    }
+}
+
+pub(crate) use imp::*;
+
+/// `std::cell::UnsafeCell` with loom's closure-based API (shuttle has no cell of its own).
+#[cfg_attr(all(test, loom), allow(dead_code))]
+mod std_cell {
+    #[derive(Debug)]
+    pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+    impl<T> UnsafeCell<T> {
+        pub(crate) const fn new(value: T) -> Self {
+            UnsafeCell(std::cell::UnsafeCell::new(value))
+        }
+
+        pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            f(self.0.get())
+        }
+
+        pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+            f(self.0.get())
+        }
+    }
+}
+
+/// Locks `mutex`, ignoring poisoning: every critical section of the queue leaves its data consistent
+/// before it can panic (the only panics in them are allocation failures).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Keeps a hot atomic on its own cache line(s) so the producers' and consumers' words do not false-share.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+pub(crate) struct CachePadded<T>(pub(crate) T);
+
+impl<T> std::ops::Deref for CachePadded<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
