@@ -1,0 +1,141 @@
+#![cfg(not(any(loom, shuttle)))]
+//! Compile-time checks of auto traits: what may cross threads, and what must not.
+//!
+//! Positive checks are trait-bounded functions. Negative checks use the ambiguity trick of tokio's
+//! `tests/async_send_sync.rs`: `AmbiguousIfSend<_>` has two impls when the type is `Send`, so the path
+//! only compiles (infers a unique impl) when the type is *not* `Send`.
+
+use std::cell::Cell;
+use std::error::Error;
+use std::fmt::Debug;
+use std::future::{Future, IntoFuture};
+use std::rc::Rc;
+
+use tokio_mpmc::{
+    Close, Queue, QueueError, ReceiveFuture, SendError, SendFuture, TryRecvError, TrySendError,
+};
+
+fn require_send<T: Send>() {}
+fn require_sync<T: Sync>() {}
+fn require_unpin<T: Unpin>() {}
+fn require_debug<T: Debug>() {}
+fn require_clone<T: Clone>() {}
+fn require_static_error<T: Error + Send + Sync + 'static>() {}
+
+/// Compiles only if `T` is not `Send`.
+trait AmbiguousIfSend<A> {
+    fn some_item() {}
+}
+impl<T: ?Sized> AmbiguousIfSend<()> for T {}
+impl<T: ?Sized + Send> AmbiguousIfSend<u8> for T {}
+
+/// Compiles only if `T` is not `Sync`.
+trait AmbiguousIfSync<A> {
+    fn some_item() {}
+}
+impl<T: ?Sized> AmbiguousIfSync<()> for T {}
+impl<T: ?Sized + Sync> AmbiguousIfSync<u8> for T {}
+
+macro_rules! assert_not_send {
+    ($ty:ty) => {
+        let _ = <$ty as AmbiguousIfSend<_>>::some_item;
+    };
+}
+
+macro_rules! assert_not_sync {
+    ($ty:ty) => {
+        let _ = <$ty as AmbiguousIfSync<_>>::some_item;
+    };
+}
+
+/// Neither `Debug` nor `Sync`, but `Send`: the bound the queue actually needs.
+struct SendOnly(#[allow(dead_code)] Cell<u8>);
+
+#[test]
+fn queue_is_send_sync_unpin_clone_and_debug_when_items_are_send() {
+    require_send::<Queue<SendOnly>>();
+    require_sync::<Queue<SendOnly>>();
+    require_unpin::<Queue<SendOnly>>();
+    require_clone::<Queue<SendOnly>>();
+    require_debug::<Queue<SendOnly>>();
+    require_send::<Queue<String>>();
+    require_sync::<Queue<String>>();
+}
+
+#[test]
+fn queue_of_non_send_items_is_neither_send_nor_sync() {
+    assert_not_send!(Queue<Rc<u8>>);
+    assert_not_sync!(Queue<Rc<u8>>);
+}
+
+#[test]
+fn futures_are_send_unpin_and_debug_when_items_are_send() {
+    require_send::<SendFuture<'static, SendOnly>>();
+    require_send::<ReceiveFuture<'static, SendOnly>>();
+    require_unpin::<SendFuture<'static, SendOnly>>();
+    require_unpin::<ReceiveFuture<'static, SendOnly>>();
+    require_debug::<SendFuture<'static, SendOnly>>();
+    require_debug::<ReceiveFuture<'static, SendOnly>>();
+}
+
+#[test]
+fn futures_are_sync_when_items_are_send_and_sync() {
+    require_sync::<SendFuture<'static, String>>();
+    require_sync::<ReceiveFuture<'static, String>>();
+}
+
+#[test]
+fn futures_of_non_send_items_are_not_send() {
+    assert_not_send!(SendFuture<'static, Rc<u8>>);
+    assert_not_send!(ReceiveFuture<'static, Rc<u8>>);
+}
+
+#[test]
+fn futures_returned_by_methods_can_be_moved_into_spawned_tasks() {
+    // The futures a caller actually gets, checked through inference rather than by name.
+    fn spawnable<F: Future + Send + Unpin + Debug>(future: F) -> F {
+        future
+    }
+    let queue = Queue::<SendOnly>::new(1);
+    let send = spawnable(queue.send(SendOnly(Cell::new(1))));
+    let receive = spawnable(queue.receive());
+    assert!(format!("{send:?}").contains("SendFuture"));
+    assert!(format!("{receive:?}").contains("ReceiveFuture"));
+    drop(send);
+    drop(receive);
+    let close = queue.close();
+    let awaited = spawnable(close.into_future());
+    drop(awaited);
+}
+
+#[test]
+fn close_is_send_sync_unpin_debug_and_awaitable_to_bool() {
+    fn into_bool_future<C: IntoFuture<Output = bool, IntoFuture: Send>>() {}
+    require_send::<Close>();
+    require_sync::<Close>();
+    require_unpin::<Close>();
+    require_debug::<Close>();
+    into_bool_future::<Close>();
+}
+
+#[test]
+fn errors_are_thread_safe_error_values_without_item_debug() {
+    require_static_error::<QueueError>();
+    require_static_error::<TryRecvError>();
+    require_static_error::<SendError<String>>();
+    require_static_error::<TrySendError<String>>();
+    // Debug and Error need no `T: Debug`.
+    struct NoDebug;
+    require_static_error::<SendError<NoDebug>>();
+    require_static_error::<TrySendError<NoDebug>>();
+    require_unpin::<SendError<String>>();
+    require_unpin::<TrySendError<String>>();
+    require_unpin::<QueueError>();
+    require_unpin::<TryRecvError>();
+    // An error carries its value: it is Send exactly when the value is.
+    require_send::<SendError<SendOnly>>();
+    require_send::<TrySendError<SendOnly>>();
+    assert_not_send!(SendError<Rc<u8>>);
+    assert_not_send!(TrySendError<Rc<u8>>);
+    assert_not_sync!(SendError<SendOnly>);
+}

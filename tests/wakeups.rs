@@ -1,0 +1,600 @@
+#![cfg(not(any(loom, shuttle)))]
+//! Deterministic wake-up tests: futures are polled by hand with mock tasks, so every test states exactly
+//! which task is woken by which event, with no runtime and no timing.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
+
+use tokio_mpmc::{Queue, SendError, TryRecvError};
+use tokio_test::task::spawn;
+use tokio_test::{assert_pending, assert_ready, assert_ready_eq};
+
+/// A waker that counts how often it was woken.
+#[derive(Default)]
+struct CountingWaker(AtomicUsize);
+
+impl CountingWaker {
+    fn wakes(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn counting_waker() -> (Arc<CountingWaker>, Waker) {
+    let counter = Arc::new(CountingWaker::default());
+    let waker = Waker::from(Arc::clone(&counter));
+    (counter, waker)
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Basic wake-ups
+// ---------------------------------------------------------------------------------------------------------
+
+#[test]
+fn receiver_pending_on_empty_is_woken_by_try_send() {
+    let queue = Queue::new(1);
+    let mut receive = spawn(queue.receive());
+    assert_pending!(receive.poll());
+    assert!(!receive.is_woken());
+    queue.try_send(7).unwrap();
+    assert!(receive.is_woken());
+    assert_ready_eq!(receive.poll(), Ok(Some(7)));
+    assert!(queue.is_empty());
+}
+
+#[test]
+fn receiver_pending_on_empty_is_woken_by_a_send_future() {
+    let queue = Queue::new(1);
+    let mut receive = spawn(queue.receive());
+    assert_pending!(receive.poll());
+    let mut send = spawn(queue.send(8));
+    assert_ready_eq!(send.poll(), Ok(()));
+    assert!(receive.is_woken());
+    assert_ready_eq!(receive.poll(), Ok(Some(8)));
+}
+
+#[test]
+fn sender_pending_on_full_is_woken_by_try_receive() {
+    let queue = Queue::new(1);
+    queue.try_send(1).unwrap();
+    let mut send = spawn(queue.send(2));
+    assert_pending!(send.poll());
+    assert!(!send.is_woken());
+    assert_eq!(queue.len(), 1, "a pending send must not enqueue");
+    assert_eq!(queue.try_receive(), Ok(1));
+    assert!(send.is_woken());
+    assert_ready_eq!(send.poll(), Ok(()));
+    assert_eq!(queue.try_receive(), Ok(2));
+}
+
+#[test]
+fn sender_pending_on_full_is_woken_by_a_receive_future() {
+    let queue = Queue::new(1);
+    queue.try_send(1).unwrap();
+    let mut send = spawn(queue.send(2));
+    assert_pending!(send.poll());
+    let mut receive = spawn(queue.receive());
+    assert_ready_eq!(receive.poll(), Ok(Some(1)));
+    assert!(send.is_woken());
+    assert_ready_eq!(send.poll(), Ok(()));
+    assert_eq!(queue.try_receive(), Ok(2));
+}
+
+#[test]
+fn pending_futures_are_not_woken_without_an_event() {
+    let queue = Queue::<u32>::new(1);
+    let mut receive = spawn(queue.receive());
+    assert_pending!(receive.poll());
+    assert_pending!(receive.poll());
+    assert!(!receive.is_woken());
+    assert_eq!(queue.try_receive(), Err(TryRecvError::Empty));
+    assert!(!receive.is_woken());
+
+    let other = Queue::new(1);
+    other.try_send(0).unwrap();
+    let mut send = spawn(other.send(1));
+    assert_pending!(send.poll());
+    assert_pending!(send.poll());
+    assert!(other.try_send(2).is_err());
+    assert!(!send.is_woken());
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Close
+// ---------------------------------------------------------------------------------------------------------
+
+#[test]
+fn close_wakes_every_pending_receiver() {
+    let queue = Queue::<u32>::new(2);
+    let mut receivers: Vec<_> = (0..4).map(|_| spawn(queue.receive())).collect();
+    for receive in &mut receivers {
+        assert_pending!(receive.poll());
+    }
+    queue.close();
+    for (i, receive) in receivers.iter_mut().enumerate() {
+        assert!(receive.is_woken(), "receiver {i} was not woken by close");
+        assert_ready_eq!(receive.poll(), Ok(None));
+    }
+}
+
+#[test]
+fn close_wakes_every_pending_sender() {
+    let queue = Queue::new(1);
+    queue.try_send(0).unwrap();
+    let mut senders: Vec<_> = (1..=4).map(|i| spawn(queue.send(i))).collect();
+    for send in &mut senders {
+        assert_pending!(send.poll());
+    }
+    queue.close();
+    for (i, send) in senders.iter_mut().enumerate() {
+        assert!(send.is_woken(), "sender {i} was not woken by close");
+        assert!(assert_ready!(send.poll()).is_err());
+    }
+    assert_eq!(queue.try_receive(), Ok(0));
+    assert_eq!(queue.try_receive(), Err(TryRecvError::Closed));
+}
+
+#[test]
+fn close_wakes_pending_senders_and_receivers_on_different_handles() {
+    // Senders wait on one queue handle, receivers on a clone: close through a third handle wakes all.
+    let full = Queue::new(1);
+    full.try_send(0).unwrap();
+    let full_clone = full.clone();
+    let mut senders: Vec<_> = (1..=3).map(|i| spawn(full_clone.send(i))).collect();
+    for send in &mut senders {
+        assert_pending!(send.poll());
+    }
+    let empty = Queue::<u32>::new(1);
+    let empty_clone = empty.clone();
+    let mut receivers: Vec<_> = (0..3).map(|_| spawn(empty_clone.receive())).collect();
+    for receive in &mut receivers {
+        assert_pending!(receive.poll());
+    }
+    full.clone().close();
+    empty.clone().close();
+    assert!(senders.iter().all(|send| send.is_woken()));
+    assert!(receivers.iter().all(|receive| receive.is_woken()));
+}
+
+#[test]
+fn sender_woken_by_close_returns_its_own_value() {
+    let queue = Queue::new(1);
+    queue.try_send(String::from("inside")).unwrap();
+    let mut first = spawn(queue.send(String::from("first")));
+    let mut second = spawn(queue.send(String::from("second")));
+    assert_pending!(first.poll());
+    assert_pending!(second.poll());
+    queue.close();
+    // Polled in the reverse order of registration: each still gets its own value.
+    assert_ready_eq!(second.poll(), Err(SendError(String::from("second"))));
+    assert_ready_eq!(first.poll(), Err(SendError(String::from("first"))));
+    assert_eq!(queue.try_receive().as_deref(), Ok("inside"));
+}
+
+#[test]
+fn receiver_woken_by_close_still_gets_the_items_inside_before_none() {
+    let queue = Queue::new(2);
+    let mut receive = spawn(queue.receive());
+    assert_pending!(receive.poll());
+    // try_send wakes the receiver, then close: the item sent before close must be delivered.
+    queue.try_send(5).unwrap();
+    queue.close();
+    assert!(receive.is_woken());
+    assert_ready_eq!(receive.poll(), Ok(Some(5)));
+    let mut after = spawn(queue.receive());
+    assert_ready_eq!(after.poll(), Ok(None));
+}
+
+#[test]
+fn futures_created_after_close_complete_on_first_poll() {
+    let queue = Queue::new(1);
+    queue.try_send(1).unwrap();
+    queue.close();
+    let mut send = spawn(queue.send(2));
+    assert_ready_eq!(send.poll(), Err(SendError(2)));
+    let mut receive = spawn(queue.receive());
+    assert_ready_eq!(receive.poll(), Ok(Some(1)));
+    let mut receive = spawn(queue.receive());
+    assert_ready_eq!(receive.poll(), Ok(None));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// FIFO service
+// ---------------------------------------------------------------------------------------------------------
+
+#[test]
+fn pending_receivers_are_served_in_registration_order() {
+    let queue = Queue::new(2);
+    let mut first = spawn(queue.receive());
+    let mut second = spawn(queue.receive());
+    assert_pending!(first.poll());
+    assert_pending!(second.poll());
+    queue.try_send(1).unwrap();
+    assert!(
+        first.is_woken(),
+        "the first-registered receiver must be woken"
+    );
+    assert!(!second.is_woken(), "one item must wake one receiver");
+    assert_ready_eq!(first.poll(), Ok(Some(1)));
+    assert_pending!(second.poll());
+    queue.try_send(2).unwrap();
+    assert!(second.is_woken());
+    assert_ready_eq!(second.poll(), Ok(Some(2)));
+}
+
+#[test]
+fn pending_senders_are_served_in_registration_order() {
+    let queue = Queue::new(1);
+    queue.try_send(0).unwrap();
+    let mut first = spawn(queue.send(1));
+    let mut second = spawn(queue.send(2));
+    assert_pending!(first.poll());
+    assert_pending!(second.poll());
+    assert_eq!(queue.try_receive(), Ok(0));
+    assert!(
+        first.is_woken(),
+        "the first-registered sender must be woken"
+    );
+    assert!(!second.is_woken(), "one free slot must wake one sender");
+    assert_ready_eq!(first.poll(), Ok(()));
+    assert_pending!(second.poll());
+    assert_eq!(queue.try_receive(), Ok(1));
+    assert!(second.is_woken());
+    assert_ready_eq!(second.poll(), Ok(()));
+    assert_eq!(queue.try_receive(), Ok(2));
+}
+
+#[test]
+fn each_item_wakes_a_distinct_receiver() {
+    let queue = Queue::new(4);
+    let mut receivers: Vec<_> = (0..3).map(|_| spawn(queue.receive())).collect();
+    for receive in &mut receivers {
+        assert_pending!(receive.poll());
+    }
+    // Two items before anyone runs: the first two waiters must both be woken, not the first one twice.
+    queue.try_send(10).unwrap();
+    queue.try_send(11).unwrap();
+    let woken: Vec<bool> = receivers.iter().map(|receive| receive.is_woken()).collect();
+    assert_eq!(woken, [true, true, false]);
+    assert_ready_eq!(receivers[0].poll(), Ok(Some(10)));
+    assert_ready_eq!(receivers[1].poll(), Ok(Some(11)));
+    assert_pending!(receivers[2].poll());
+}
+
+#[test]
+fn each_free_slot_wakes_a_distinct_sender() {
+    let queue = Queue::new(2);
+    queue.try_send(0).unwrap();
+    queue.try_send(1).unwrap();
+    let mut senders: Vec<_> = (2..5).map(|i| spawn(queue.send(i))).collect();
+    for send in &mut senders {
+        assert_pending!(send.poll());
+    }
+    assert_eq!(queue.try_receive(), Ok(0));
+    assert_eq!(queue.try_receive(), Ok(1));
+    let woken: Vec<bool> = senders.iter().map(|send| send.is_woken()).collect();
+    assert_eq!(woken, [true, true, false]);
+    assert_ready_eq!(senders[0].poll(), Ok(()));
+    assert_ready_eq!(senders[1].poll(), Ok(()));
+    assert_pending!(senders[2].poll());
+    assert_eq!(queue.try_receive(), Ok(2));
+    assert_eq!(queue.try_receive(), Ok(3));
+}
+
+#[test]
+fn repolling_a_pending_receiver_keeps_a_single_place_in_line() {
+    let queue = Queue::new(2);
+    let mut first = spawn(queue.receive());
+    let mut second = spawn(queue.receive());
+    assert_pending!(first.poll());
+    assert_pending!(second.poll());
+    // Extra polls must neither re-queue `first` behind `second` nor register it twice.
+    assert_pending!(first.poll());
+    assert_pending!(first.poll());
+    queue.try_send(1).unwrap();
+    assert!(first.is_woken());
+    assert!(!second.is_woken());
+    assert_ready_eq!(first.poll(), Ok(Some(1)));
+    queue.try_send(2).unwrap();
+    assert!(
+        second.is_woken(),
+        "a stale registration of `first` swallowed the wake-up"
+    );
+    assert_ready_eq!(second.poll(), Ok(Some(2)));
+}
+
+#[test]
+fn repolling_a_pending_sender_keeps_a_single_place_in_line() {
+    let queue = Queue::new(1);
+    queue.try_send(0).unwrap();
+    let mut first = spawn(queue.send(1));
+    let mut second = spawn(queue.send(2));
+    assert_pending!(first.poll());
+    assert_pending!(second.poll());
+    assert_pending!(first.poll());
+    assert_pending!(first.poll());
+    assert_eq!(queue.try_receive(), Ok(0));
+    assert!(first.is_woken());
+    assert!(!second.is_woken());
+    assert_ready_eq!(first.poll(), Ok(()));
+    assert_eq!(queue.try_receive(), Ok(1));
+    assert!(
+        second.is_woken(),
+        "a stale registration of `first` swallowed the wake-up"
+    );
+    assert_ready_eq!(second.poll(), Ok(()));
+}
+
+#[test]
+fn woken_receiver_that_finds_the_item_taken_waits_again() {
+    let queue = Queue::new(1);
+    let mut receive = spawn(queue.receive());
+    assert_pending!(receive.poll());
+    queue.try_send(1).unwrap();
+    assert!(receive.is_woken());
+    // Someone else takes the item before the woken task runs.
+    assert_eq!(queue.try_receive(), Ok(1));
+    assert_pending!(receive.poll());
+    queue.try_send(2).unwrap();
+    assert!(
+        receive.is_woken(),
+        "the receiver must re-register after a spurious wake-up"
+    );
+    assert_ready_eq!(receive.poll(), Ok(Some(2)));
+}
+
+#[test]
+fn woken_sender_that_finds_the_slot_taken_waits_again() {
+    let queue = Queue::new(1);
+    queue.try_send(0).unwrap();
+    let mut send = spawn(queue.send(2));
+    assert_pending!(send.poll());
+    assert_eq!(queue.try_receive(), Ok(0));
+    assert!(send.is_woken());
+    // Someone else fills the slot before the woken task runs.
+    queue.try_send(1).unwrap();
+    assert_pending!(send.poll());
+    assert_eq!(queue.try_receive(), Ok(1));
+    assert!(
+        send.is_woken(),
+        "the sender must re-register after a spurious wake-up"
+    );
+    assert_ready_eq!(send.poll(), Ok(()));
+    assert_eq!(queue.try_receive(), Ok(2));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Cancellation (I5)
+// ---------------------------------------------------------------------------------------------------------
+
+#[test]
+fn woken_receive_future_dropped_before_polling_passes_its_wakeup_on() {
+    let queue = Queue::new(1);
+    let mut first = spawn(queue.receive());
+    let mut second = spawn(queue.receive());
+    assert_pending!(first.poll());
+    assert_pending!(second.poll());
+    queue.try_send(1).unwrap();
+    assert!(first.is_woken());
+    assert!(!second.is_woken());
+    drop(first);
+    assert!(second.is_woken(), "the dropped receiver's wake-up was lost");
+    assert_ready_eq!(second.poll(), Ok(Some(1)));
+}
+
+#[test]
+fn woken_send_future_dropped_before_polling_passes_its_wakeup_on() {
+    let queue = Queue::new(1);
+    queue.try_send(0).unwrap();
+    let mut first = spawn(queue.send(1));
+    let mut second = spawn(queue.send(2));
+    assert_pending!(first.poll());
+    assert_pending!(second.poll());
+    assert_eq!(queue.try_receive(), Ok(0));
+    assert!(first.is_woken());
+    assert!(!second.is_woken());
+    drop(first);
+    assert!(second.is_woken(), "the dropped sender's wake-up was lost");
+    assert_ready_eq!(second.poll(), Ok(()));
+    assert_eq!(queue.try_receive(), Ok(2));
+    assert_eq!(queue.try_receive(), Err(TryRecvError::Empty));
+}
+
+#[test]
+fn wakeup_passes_down_a_chain_of_dropped_receivers() {
+    let queue = Queue::new(1);
+    let mut receivers: Vec<_> = (0..4).map(|_| spawn(queue.receive())).collect();
+    for receive in &mut receivers {
+        assert_pending!(receive.poll());
+    }
+    queue.try_send(1).unwrap();
+    let mut last = receivers.pop().unwrap();
+    // Drop the woken waiters one after the other, front first.
+    for receive in receivers {
+        assert!(receive.is_woken());
+        drop(receive);
+    }
+    assert!(last.is_woken());
+    assert_ready_eq!(last.poll(), Ok(Some(1)));
+}
+
+#[test]
+fn pending_receive_future_dropped_unwoken_does_not_steal_a_later_wakeup() {
+    let queue = Queue::new(1);
+    let mut first = spawn(queue.receive());
+    let mut second = spawn(queue.receive());
+    assert_pending!(first.poll());
+    assert_pending!(second.poll());
+    drop(first);
+    queue.try_send(1).unwrap();
+    assert!(second.is_woken(), "a cancelled waiter was still in line");
+    assert_ready_eq!(second.poll(), Ok(Some(1)));
+}
+
+#[test]
+fn pending_send_future_dropped_unwoken_does_not_steal_a_later_wakeup() {
+    let queue = Queue::new(1);
+    queue.try_send(0).unwrap();
+    let mut first = spawn(queue.send(1));
+    let mut second = spawn(queue.send(2));
+    assert_pending!(first.poll());
+    assert_pending!(second.poll());
+    drop(first);
+    assert_eq!(queue.try_receive(), Ok(0));
+    assert!(second.is_woken(), "a cancelled waiter was still in line");
+    assert_ready_eq!(second.poll(), Ok(()));
+    assert_eq!(queue.try_receive(), Ok(2));
+}
+
+#[test]
+fn pending_send_future_dropped_never_enqueues_its_value() {
+    let queue = Queue::new(1);
+    queue.try_send(0).unwrap();
+    let mut send = spawn(queue.send(1));
+    assert_pending!(send.poll());
+    drop(send);
+    assert_eq!(queue.try_receive(), Ok(0));
+    assert_eq!(queue.try_receive(), Err(TryRecvError::Empty));
+    assert!(queue.is_empty());
+    // The freed slot is really free.
+    queue.try_send(2).unwrap();
+    assert_eq!(queue.try_receive(), Ok(2));
+}
+
+#[test]
+fn woken_send_future_dropped_never_enqueues_its_value() {
+    let queue = Queue::new(1);
+    queue.try_send(0).unwrap();
+    let mut send = spawn(queue.send(1));
+    assert_pending!(send.poll());
+    assert_eq!(queue.try_receive(), Ok(0));
+    assert!(send.is_woken());
+    drop(send);
+    assert_eq!(queue.try_receive(), Err(TryRecvError::Empty));
+    queue.try_send(2).unwrap();
+    assert!(queue.is_full());
+}
+
+#[test]
+fn woken_receive_future_dropped_leaves_the_item_in_the_queue() {
+    let queue = Queue::new(1);
+    let mut receive = spawn(queue.receive());
+    assert_pending!(receive.poll());
+    queue.try_send(1).unwrap();
+    assert!(receive.is_woken());
+    drop(receive);
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue.try_receive(), Ok(1));
+}
+
+#[test]
+fn unpolled_futures_dropped_change_nothing() {
+    let queue = Queue::new(1);
+    drop(queue.send(1));
+    drop(queue.receive());
+    assert!(queue.is_empty());
+    queue.try_send(2).unwrap();
+    drop(queue.receive());
+    assert_eq!(queue.try_receive(), Ok(2));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Waker replacement
+// ---------------------------------------------------------------------------------------------------------
+
+#[test]
+fn repolled_pending_receiver_wakes_the_newest_waker() {
+    let queue = Queue::new(1);
+    let (old_count, old_waker) = counting_waker();
+    let (new_count, new_waker) = counting_waker();
+    let mut receive = pin!(queue.receive());
+    assert!(
+        receive
+            .as_mut()
+            .poll(&mut Context::from_waker(&old_waker))
+            .is_pending()
+    );
+    assert!(
+        receive
+            .as_mut()
+            .poll(&mut Context::from_waker(&new_waker))
+            .is_pending()
+    );
+    queue.try_send(1).unwrap();
+    assert_eq!(
+        new_count.wakes(),
+        1,
+        "the waker of the latest poll must be woken"
+    );
+    assert_eq!(old_count.wakes(), 0, "a replaced waker must not be woken");
+    assert_eq!(
+        receive.poll(&mut Context::from_waker(&new_waker)),
+        Poll::Ready(Ok(Some(1)))
+    );
+}
+
+#[test]
+fn repolled_pending_sender_wakes_the_newest_waker() {
+    let queue = Queue::new(1);
+    queue.try_send(0).unwrap();
+    let (old_count, old_waker) = counting_waker();
+    let (new_count, new_waker) = counting_waker();
+    let mut send = pin!(queue.send(1));
+    assert!(
+        send.as_mut()
+            .poll(&mut Context::from_waker(&old_waker))
+            .is_pending()
+    );
+    assert!(
+        send.as_mut()
+            .poll(&mut Context::from_waker(&new_waker))
+            .is_pending()
+    );
+    assert_eq!(queue.try_receive(), Ok(0));
+    assert_eq!(
+        new_count.wakes(),
+        1,
+        "the waker of the latest poll must be woken"
+    );
+    assert_eq!(old_count.wakes(), 0, "a replaced waker must not be woken");
+    assert_eq!(
+        send.poll(&mut Context::from_waker(&new_waker)),
+        Poll::Ready(Ok(()))
+    );
+    assert_eq!(queue.try_receive(), Ok(1));
+}
+
+#[test]
+fn close_wakes_the_newest_waker_of_a_repolled_receiver() {
+    let queue = Queue::<u8>::new(1);
+    let (old_count, old_waker) = counting_waker();
+    let (new_count, new_waker) = counting_waker();
+    let mut receive = pin!(queue.receive());
+    assert!(
+        receive
+            .as_mut()
+            .poll(&mut Context::from_waker(&old_waker))
+            .is_pending()
+    );
+    assert!(
+        receive
+            .as_mut()
+            .poll(&mut Context::from_waker(&new_waker))
+            .is_pending()
+    );
+    queue.close();
+    assert_eq!(new_count.wakes(), 1);
+    assert_eq!(old_count.wakes(), 0);
+    assert_eq!(
+        receive.poll(&mut Context::from_waker(&new_waker)),
+        Poll::Ready(Ok(None))
+    );
+}
