@@ -1,0 +1,248 @@
+//! The queues under test, behind one statically dispatched trait so every peer runs the
+//! very same driver code (no boxing, no dynamic dispatch on the hot path).
+
+use std::future::Future;
+
+/// Which implementation a measurement belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Peer {
+    /// `tokio_mpmc::Queue` from this repository (0.3.0).
+    Ours,
+    /// `async_channel::bounded`.
+    AsyncChannel,
+    /// `flume::bounded`, driven through `send_async` / `recv_async`.
+    Flume,
+    /// `kanal::bounded_async`.
+    Kanal,
+    /// `tokio::sync::mpsc::channel` (single consumer only).
+    TokioMpsc,
+    /// The published `tokio_mpmc::Queue` 0.2.4.
+    Mpmc024,
+    /// `crossbeam_queue::ArrayQueue` driven by spinning std threads: no async at all.
+    Crossbeam,
+}
+
+impl Peer {
+    /// Every peer, in report order (ours first).
+    pub const ALL: [Peer; 7] = [
+        Peer::Ours,
+        Peer::AsyncChannel,
+        Peer::Flume,
+        Peer::Kanal,
+        Peer::TokioMpsc,
+        Peer::Mpmc024,
+        Peer::Crossbeam,
+    ];
+
+    /// Short machine-readable name, used in CSV files and on the command line.
+    pub fn key(self) -> &'static str {
+        match self {
+            Peer::Ours => "ours",
+            Peer::AsyncChannel => "async-channel",
+            Peer::Flume => "flume",
+            Peer::Kanal => "kanal",
+            Peer::TokioMpsc => "tokio-mpsc",
+            Peer::Mpmc024 => "tokio-mpmc-0.2.4",
+            Peer::Crossbeam => "crossbeam-arrayqueue",
+        }
+    }
+
+    /// Parses [`Peer::key`].
+    pub fn from_key(key: &str) -> Option<Peer> {
+        Peer::ALL.into_iter().find(|p| p.key() == key)
+    }
+
+    /// Whether the peer can serve `consumers` consumers.
+    pub fn supports_consumers(self, consumers: usize) -> bool {
+        self != Peer::TokioMpsc || consumers == 1
+    }
+
+    /// Whether the peer runs on the tokio runtime (false: plain std threads).
+    pub fn is_async(self) -> bool {
+        self != Peer::Crossbeam
+    }
+}
+
+/// A bounded async queue of `u64`, as the benchmark drivers see it.
+///
+/// `Tx`/`Rx` are what producer/consumer tasks hold; `Ctl` is what the driver keeps to end the
+/// run once every producer has finished (`close()` for the queues, nothing for the channels,
+/// which disconnect when the last sender is dropped).
+pub trait AsyncPeer: 'static {
+    /// Producer handle.
+    type Tx: Clone + Send + 'static;
+    /// Consumer handle.
+    type Rx: Send + 'static;
+    /// Kept by the driver to close the queue after the producers finished.
+    type Ctl: Send + Sync + 'static;
+    /// Which peer this is.
+    const PEER: Peer;
+
+    /// A queue of capacity `cap`, and `consumers` consumer handles on it.
+    fn make(cap: usize, consumers: usize) -> (Self::Tx, Vec<Self::Rx>, Self::Ctl);
+    /// Sends `v`, waiting while full. False when the queue is closed.
+    fn send(tx: &Self::Tx, v: u64) -> impl Future<Output = bool> + Send + '_;
+    /// Receives, waiting while empty. None once closed (or disconnected) and drained.
+    fn recv(rx: &mut Self::Rx) -> impl Future<Output = Option<u64>> + Send + '_;
+    /// Ends the run after every producer finished (and dropped its `Tx`).
+    fn close(ctl: &Self::Ctl);
+    /// Whether `close` may lose a wakeup, so the driver must repeat it on a timer.
+    const NEEDS_RECLOSE: bool = false;
+}
+
+/// This repository's queue.
+pub struct Ours;
+impl AsyncPeer for Ours {
+    type Tx = tokio_mpmc::Queue<u64>;
+    type Rx = tokio_mpmc::Queue<u64>;
+    type Ctl = tokio_mpmc::Queue<u64>;
+    const PEER: Peer = Peer::Ours;
+
+    fn make(cap: usize, consumers: usize) -> (Self::Tx, Vec<Self::Rx>, Self::Ctl) {
+        let q = tokio_mpmc::Queue::new(cap);
+        (q.clone(), vec![q.clone(); consumers], q)
+    }
+    #[inline]
+    async fn send(tx: &Self::Tx, v: u64) -> bool {
+        tx.send(v).await.is_ok()
+    }
+    #[inline]
+    async fn recv(rx: &mut Self::Rx) -> Option<u64> {
+        rx.receive().await.ok().flatten()
+    }
+    fn close(ctl: &Self::Ctl) {
+        // Takes effect at the call; whether this call was the first one does not matter here.
+        let _ = ctl.close();
+    }
+}
+
+/// async-channel.
+pub struct AsyncChannel;
+impl AsyncPeer for AsyncChannel {
+    type Tx = async_channel::Sender<u64>;
+    type Rx = async_channel::Receiver<u64>;
+    type Ctl = ();
+    const PEER: Peer = Peer::AsyncChannel;
+
+    fn make(cap: usize, consumers: usize) -> (Self::Tx, Vec<Self::Rx>, Self::Ctl) {
+        let (tx, rx) = async_channel::bounded(cap);
+        (tx, vec![rx; consumers], ())
+    }
+    #[inline]
+    async fn send(tx: &Self::Tx, v: u64) -> bool {
+        tx.send(v).await.is_ok()
+    }
+    #[inline]
+    async fn recv(rx: &mut Self::Rx) -> Option<u64> {
+        rx.recv().await.ok()
+    }
+    fn close(_: &Self::Ctl) {}
+}
+
+/// flume, async API.
+pub struct Flume;
+impl AsyncPeer for Flume {
+    type Tx = flume::Sender<u64>;
+    type Rx = flume::Receiver<u64>;
+    type Ctl = ();
+    const PEER: Peer = Peer::Flume;
+
+    fn make(cap: usize, consumers: usize) -> (Self::Tx, Vec<Self::Rx>, Self::Ctl) {
+        let (tx, rx) = flume::bounded(cap);
+        (tx, vec![rx; consumers], ())
+    }
+    #[inline]
+    async fn send(tx: &Self::Tx, v: u64) -> bool {
+        tx.send_async(v).await.is_ok()
+    }
+    #[inline]
+    async fn recv(rx: &mut Self::Rx) -> Option<u64> {
+        rx.recv_async().await.ok()
+    }
+    fn close(_: &Self::Ctl) {}
+}
+
+/// kanal, async API. kanal's capacity 0 is a rendezvous channel; the benchmark never uses 0,
+/// so the same capacity as everyone else means the same buffering.
+pub struct Kanal;
+impl AsyncPeer for Kanal {
+    type Tx = kanal::AsyncSender<u64>;
+    type Rx = kanal::AsyncReceiver<u64>;
+    type Ctl = ();
+    const PEER: Peer = Peer::Kanal;
+
+    fn make(cap: usize, consumers: usize) -> (Self::Tx, Vec<Self::Rx>, Self::Ctl) {
+        assert!(cap > 0, "kanal capacity 0 is a rendezvous channel");
+        let (tx, rx) = kanal::bounded_async(cap);
+        (tx, vec![rx; consumers], ())
+    }
+    #[inline]
+    async fn send(tx: &Self::Tx, v: u64) -> bool {
+        tx.send(v).await.is_ok()
+    }
+    #[inline]
+    async fn recv(rx: &mut Self::Rx) -> Option<u64> {
+        rx.recv().await.ok()
+    }
+    fn close(_: &Self::Ctl) {}
+}
+
+/// tokio's bounded mpsc (one consumer only).
+pub struct TokioMpsc;
+impl AsyncPeer for TokioMpsc {
+    type Tx = tokio::sync::mpsc::Sender<u64>;
+    type Rx = tokio::sync::mpsc::Receiver<u64>;
+    type Ctl = ();
+    const PEER: Peer = Peer::TokioMpsc;
+
+    fn make(cap: usize, consumers: usize) -> (Self::Tx, Vec<Self::Rx>, Self::Ctl) {
+        assert_eq!(consumers, 1, "tokio mpsc has exactly one consumer");
+        let (tx, rx) = tokio::sync::mpsc::channel(cap);
+        (tx, vec![rx], ())
+    }
+    #[inline]
+    async fn send(tx: &Self::Tx, v: u64) -> bool {
+        tx.send(v).await.is_ok()
+    }
+    #[inline]
+    fn recv(rx: &mut Self::Rx) -> impl Future<Output = Option<u64>> + Send + '_ {
+        rx.recv()
+    }
+    fn close(_: &Self::Ctl) {}
+}
+
+/// The published tokio-mpmc 0.2.4 `Queue` (send / receive / close).
+///
+/// Its `close()` uses `Notify::notify_waiters`, which stores no permit: a consumer that saw
+/// "not closed" and is about to wait misses it and hangs. The driver re-closes on a timer and
+/// counts how often that was needed. Its `receive` may also return `Err(QueueClosed)` while
+/// another consumer is between popping and decrementing the counter; that is retried.
+pub struct Mpmc024;
+impl AsyncPeer for Mpmc024 {
+    type Tx = tokio_mpmc_024::Queue<u64>;
+    type Rx = tokio_mpmc_024::Queue<u64>;
+    type Ctl = tokio_mpmc_024::Queue<u64>;
+    const PEER: Peer = Peer::Mpmc024;
+    const NEEDS_RECLOSE: bool = true;
+
+    fn make(cap: usize, consumers: usize) -> (Self::Tx, Vec<Self::Rx>, Self::Ctl) {
+        let q = tokio_mpmc_024::Queue::new(cap);
+        (q.clone(), vec![q.clone(); consumers], q)
+    }
+    #[inline]
+    async fn send(tx: &Self::Tx, v: u64) -> bool {
+        tx.send(v).await.is_ok()
+    }
+    #[inline]
+    async fn recv(rx: &mut Self::Rx) -> Option<u64> {
+        loop {
+            match rx.receive().await {
+                Ok(v) => return v,
+                Err(_) => tokio::task::yield_now().await,
+            }
+        }
+    }
+    fn close(ctl: &Self::Ctl) {
+        ctl.close();
+    }
+}
