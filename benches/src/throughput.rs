@@ -100,6 +100,8 @@ impl RuntimeKind {
 /// One run's outcome.
 #[derive(Clone, Debug)]
 pub struct RunResult {
+    /// Messages sent.
+    pub n: u64,
     /// Wall time from the first spawn to the last consumer's end.
     pub elapsed: Duration,
     /// Messages received.
@@ -114,8 +116,13 @@ pub struct RunResult {
 
 impl RunResult {
     /// Whether every message arrived exactly once (count and checksum).
-    pub fn ok(&self, n: u64) -> bool {
-        !self.hung && self.count == n && self.checksum == expected_checksum(n)
+    pub fn ok(&self) -> bool {
+        !self.hung && self.checksum_ok()
+    }
+
+    /// Whether count and checksum match what was sent.
+    pub fn checksum_ok(&self) -> bool {
+        self.count == self.n && self.checksum == expected_checksum(self.n)
     }
 
     /// Messages per second.
@@ -263,6 +270,7 @@ pub fn run_async<P: AsyncPeer>(
             consumers.iter().for_each(|h| h.abort());
         }
         RunResult {
+            n,
             elapsed,
             count,
             checksum,
@@ -341,6 +349,7 @@ pub fn run_crossbeam(s: Scenario, cap: usize, n: u64) -> RunResult {
             })
     });
     RunResult {
+        n,
         elapsed: start.elapsed(),
         count,
         checksum,

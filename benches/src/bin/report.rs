@@ -299,7 +299,7 @@ fn markdown(
          (one consumer only), the published `tokio_mpmc::Queue` 0.2.4, and crossbeam's `ArrayQueue` between spinning std \
          threads (spin, then `yield_now`) as the no-async reference — it uses no runtime, so its figures are \
          measured in each runtime's run only as a yardstick; with more threads than cores and a tiny capacity \
-         spinning collapses.\n\
+         spinning collapses. It is run with the multi-thread group only (it uses no runtime), hence n/a in the current_thread table. It moves N/10 messages per run (a rate is a rate; with more spinning threads than cores it crawls).\n\
          - tokio-mpmc 0.2.4's `close()` (`Notify::notify_waiters`, no stored permit) can lose a consumer's wakeup: \
          the driver re-closes every 1 ms until all consumers finish and counts the re-closes (column below); a run \
          that needed them carries up to about 1 ms of waiting per re-close.\n"

@@ -20,6 +20,8 @@ throughput [flags]   (every flag also reads the environment variable in brackets
                                                                 [BENCH_PEERS, default all]
   --runtimes LIST      multi,current                            [BENCH_RUNTIMES, default both]
   --workers W          multi-thread runtime workers             [BENCH_WORKERS, default 2]
+  --reference-n N      messages per run for the crossbeam std-thread reference, whose spinning
+                       threads crawl when they outnumber the cores [BENCH_REFERENCE_N, default N/10]
   --watchdog-secs S    abort a run (and mark it failed) after S [BENCH_WATCHDOG, default 60]
   --out FILE           summary CSV; default benches/results/throughput.csv for a full run,
                        benches/results/raw/throughput-partial.csv when any filter/N/reps is changed
@@ -34,6 +36,7 @@ fn main() {
     let args = Args::parse(USAGE);
     let n: u64 = args.value("n", "BENCH_N", 1_000_000);
     let reps: usize = args.value("reps", "BENCH_REPS", 5);
+    let reference_n: u64 = args.value("reference-n", "BENCH_REFERENCE_N", (n / 10).max(1));
     let workers: usize = args.value("workers", "BENCH_WORKERS", 2);
     let watchdog = Duration::from_secs(args.value("watchdog-secs", "BENCH_WATCHDOG", 60));
     let scenarios: Vec<Scenario> = match args.list("scenarios", "BENCH_SCENARIOS") {
@@ -54,6 +57,7 @@ fn main() {
             .map(|s| Peer::from_key(s).unwrap_or_else(|| panic!("unknown peer {s:?}")))
             .collect(),
     };
+    let peers_given = args.get("peers", "BENCH_PEERS").is_some();
     let runtimes: Vec<RuntimeKind> = match args.list("runtimes", "BENCH_RUNTIMES") {
         None => vec![
             RuntimeKind::MultiThread(workers),
@@ -108,6 +112,9 @@ fn main() {
 
     for &rk in &runtimes {
         let rt = rk.build();
+        let skip_sync_here = rk == RuntimeKind::CurrentThread
+            && runtimes.contains(&RuntimeKind::MultiThread(workers))
+            && !peers_given;
         // Warm-up: every peer once, small, so first-touch costs land in no measurement.
         for &p in &peers {
             for s in &scenarios {
@@ -121,6 +128,9 @@ fn main() {
                 .iter()
                 .copied()
                 .filter(|p| p.supports_consumers(s.consumers))
+                // The std-thread reference uses no runtime: measure it once (with the
+                // multi-thread group) unless it was asked for by name.
+                .filter(|p| p.is_async() || !skip_sync_here)
                 .collect();
             for &cap in &caps {
                 let cell = Cell { runtime: rk.key() };
@@ -129,8 +139,9 @@ fn main() {
                     // Round-robin, rotated each repetition so no peer always runs first.
                     for i in 0..cell_peers.len() {
                         let p = cell_peers[(i + rep) % cell_peers.len()];
-                        let r = run_peer(p, &rt, s, cap, n, watchdog);
-                        let ok = r.ok(n);
+                        let pn = if p.is_async() { n } else { reference_n };
+                        let r = run_peer(p, &rt, s, cap, pn, watchdog);
+                        let ok = r.ok();
                         if !ok {
                             eprintln!(
                                 "FAILED: {} {} cap={} {} rep {rep}: count={} checksum_ok={} hung={}",
@@ -139,7 +150,7 @@ fn main() {
                                 cap,
                                 p.key(),
                                 r.count,
-                                r.checksum == tokio_mpmc_bench::throughput::expected_checksum(n),
+                                r.checksum_ok(),
                                 r.hung
                             );
                             if p == Peer::Ours {
@@ -154,11 +165,11 @@ fn main() {
                             cap,
                             p.key(),
                             rep,
-                            n,
+                            r.n,
                             r.elapsed.as_nanos(),
                             r.msgs_per_sec(),
                             r.count,
-                            r.checksum == tokio_mpmc_bench::throughput::expected_checksum(n),
+                            r.checksum_ok(),
                             r.recloses,
                             r.hung
                         );
@@ -168,7 +179,7 @@ fn main() {
                 let ours_med = per_peer.get(&Peer::Ours).map(|rs| {
                     median(
                         &rs.iter()
-                            .filter(|r| r.ok(n))
+                            .filter(|r| r.ok())
                             .map(|r| r.msgs_per_sec())
                             .collect::<Vec<_>>(),
                     )
@@ -177,7 +188,7 @@ fn main() {
                 for (&p, rs) in &per_peer {
                     let mps: Vec<f64> = rs
                         .iter()
-                        .filter(|r| r.ok(n))
+                        .filter(|r| r.ok())
                         .map(|r| r.msgs_per_sec())
                         .collect();
                     let failures = rs.len() - mps.len();
