@@ -34,13 +34,13 @@ use proptest::test_runner::FileFailurePersistence;
 use tokio_mpmc::{Queue, SendError, TryRecvError, TrySendError};
 
 /// Cases of the main property run by a plain `cargo test`; `PROPTEST_CASES` overrides it.
-const DEFAULT_CASES: u32 = 10_000;
+const DEFAULT_CASES: u32 = 50_000;
 
 /// Cases of the close-wakes-waiters property run by a plain `cargo test`.
-const WAITER_CASES: u32 = 2_000;
+const WAITER_CASES: u32 = 5_000;
 
 /// A case that has not finished after this long has hung.
-const CASE_TIMEOUT: Duration = Duration::from_secs(10);
+const CASE_TIMEOUT: Duration = Duration::from_secs(20);
 
 fn config(default_cases: u32) -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES")
@@ -763,4 +763,14 @@ proptest! {
         let threads = w.worker_threads;
         on_runtime(threads, close_wakes_every_waiter(w), String::new)?;
     }
+}
+
+/// `PROPTEST_CASES` really sets the case count (proptest's `with_cases` would ignore it).
+#[test]
+fn proptest_cases_env_var_sets_the_case_count() {
+    let expected = match std::env::var("PROPTEST_CASES") {
+        Ok(cases) => cases.parse().expect("PROPTEST_CASES is a number"),
+        Err(_) => DEFAULT_CASES,
+    };
+    assert_eq!(config(DEFAULT_CASES).cases, expected);
 }

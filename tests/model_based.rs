@@ -30,8 +30,8 @@ use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use tokio_mpmc::{Queue, SendError, TryRecvError, TrySendError};
 
-/// Cases run by a plain `cargo test` (about 10 s on a 2-core machine); `PROPTEST_CASES` overrides it.
-const DEFAULT_CASES: u32 = 20_000;
+/// Cases run by a plain `cargo test` (about 25 s on a 2-core machine); `PROPTEST_CASES` overrides it.
+const DEFAULT_CASES: u32 = 50_000;
 
 /// The longest operation sequence generated.
 const MAX_OPS: usize = 400;
@@ -395,4 +395,14 @@ fn drop_checker_notices_a_leaked_item() {
         closed: false,
     };
     assert!(check_drops(&log, &model, 1, "leak").is_err());
+}
+
+/// `PROPTEST_CASES` really sets the case count (proptest's `with_cases` would ignore it).
+#[test]
+fn proptest_cases_env_var_sets_the_case_count() {
+    let expected = match std::env::var("PROPTEST_CASES") {
+        Ok(cases) => cases.parse().expect("PROPTEST_CASES is a number"),
+        Err(_) => DEFAULT_CASES,
+    };
+    assert_eq!(config().cases, expected);
 }
