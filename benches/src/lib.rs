@@ -83,3 +83,33 @@ pub fn utc_now() -> String {
         rem % 3600 / 60
     )
 }
+
+/// The commit of the measured code: `git rev-parse --short HEAD`, plus a note when `src/` has
+/// uncommitted changes (the lead edits it while benchmarks run).
+pub fn source_revision() -> String {
+    let root = repo_root();
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(&root)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    match git(&["rev-parse", "--short", "HEAD"]) {
+        None => "unknown".into(),
+        Some(rev) => match git(&["status", "--porcelain", "--", "src"]) {
+            Some(dirty) if !dirty.is_empty() => format!("{rev} (+ uncommitted changes in src/)"),
+            _ => rev,
+        },
+    }
+}
+
+/// The 1-, 5- and 15-minute load averages (how busy the shared machine was).
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}

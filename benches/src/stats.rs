@@ -33,3 +33,20 @@ pub fn min_max(xs: &[f64]) -> (f64, f64) {
             (lo.min(x), hi.max(x))
         })
 }
+
+/// The `q`-quantile (0..=1) of `xs`, linearly interpolated between order statistics. NaN when
+/// empty.
+pub fn quantile(xs: &[f64], q: f64) -> f64 {
+    if xs.is_empty() {
+        return f64::NAN;
+    }
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    let pos = q.clamp(0.0, 1.0) * (v.len() - 1) as f64;
+    let (i, frac) = (pos.floor() as usize, pos.fract());
+    if i + 1 < v.len() {
+        v[i] + (v[i + 1] - v[i]) * frac
+    } else {
+        v[i]
+    }
+}

@@ -81,10 +81,11 @@ fn main() {
     std::fs::write(raw_dir.join("latency-runs.csv"), raw).expect("write raw");
     std::fs::write(&out, summary).expect("write summary");
     let meta = format!(
-        "date={}\nmachine={}\nrustc={}\nrounds={rounds}\nwarmup={warmup}\nreps={reps}\nwall_secs={:.0}\n",
+        "date={}\nmachine={}\nrustc={}\nrevision={}\nrounds={rounds}\nwarmup={warmup}\nreps={reps}\nwall_secs={:.0}\n",
         tokio_mpmc_bench::utc_now(),
         tokio_mpmc_bench::machine_description(),
         tokio_mpmc_bench::rustc_version(),
+        tokio_mpmc_bench::source_revision(),
         t_all.elapsed().as_secs_f64()
     );
     std::fs::write(out.with_file_name("latency-meta.txt"), meta).expect("write meta");

@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 
 use tokio_mpmc_bench::args::Args;
 use tokio_mpmc_bench::peers::Peer;
-use tokio_mpmc_bench::stats::{median, min_max};
+use tokio_mpmc_bench::stats::{median, min_max, quantile};
 use tokio_mpmc_bench::throughput::{RunResult, RuntimeKind, Scenario, run_peer};
 
 const USAGE: &str = "\
 throughput [flags]   (every flag also reads the environment variable in brackets)
   --n N                messages per run                        [BENCH_N, default 1000000]
-  --reps R             repetitions (peers interleaved per rep)  [BENCH_REPS, default 5]
+  --reps R             repetitions (peers interleaved per rep)  [BENCH_REPS, default 7]
   --scenarios LIST     e.g. 1x1,4x1,4x4,16x16                   [BENCH_SCENARIOS, default all]
   --caps LIST          e.g. 1,16,1024                           [BENCH_CAPS, default 1,16,1024]
   --peers LIST         ours,async-channel,flume,kanal,tokio-mpsc,tokio-mpmc-0.2.4,crossbeam-arrayqueue
@@ -35,7 +35,7 @@ struct Cell {
 fn main() {
     let args = Args::parse(USAGE);
     let n: u64 = args.value("n", "BENCH_N", 1_000_000);
-    let reps: usize = args.value("reps", "BENCH_REPS", 5);
+    let reps: usize = args.value("reps", "BENCH_REPS", 7);
     let reference_n: u64 = args.value("reference-n", "BENCH_REFERENCE_N", (n / 10).max(1));
     let workers: usize = args.value("workers", "BENCH_WORKERS", 2);
     let watchdog = Duration::from_secs(args.value("watchdog-secs", "BENCH_WATCHDOG", 60));
@@ -102,11 +102,13 @@ fn main() {
             .join(",")
     );
     let t_all = Instant::now();
+    let load_before = tokio_mpmc_bench::load_average();
+    let revision = tokio_mpmc_bench::source_revision();
     let mut raw = String::from(
         "runtime,scenario,capacity,peer,rep,n,elapsed_ns,msgs_per_sec,count,checksum_ok,recloses,hung\n",
     );
     let mut summary = String::from(
-        "runtime,scenario,producers,consumers,capacity,peer,reps,median_msgs_per_sec,min_msgs_per_sec,max_msgs_per_sec,recloses,failures\n",
+        "runtime,scenario,producers,consumers,capacity,peer,reps,median_msgs_per_sec,min_msgs_per_sec,max_msgs_per_sec,recloses,failures,paired_ratio_q1,paired_ratio_median,paired_ratio_q3\n",
     );
     let mut ours_failed = false;
 
@@ -195,9 +197,27 @@ fn main() {
                     let med = median(&mps);
                     let (lo, hi) = min_max(&mps);
                     let recloses: u32 = rs.iter().map(|r| r.recloses).sum();
+                    // ours / peer within each repetition (the two ran back to back, so slow drifts
+                    // of the machine's load cancel): quartiles show how noisy the ratio is.
+                    let paired: Vec<f64> = match per_peer.get(&Peer::Ours) {
+                        Some(ours) if p != Peer::Ours => ours
+                            .iter()
+                            .zip(rs)
+                            .filter(|(o, r)| o.ok() && r.ok())
+                            .map(|(o, r)| o.msgs_per_sec() / r.msgs_per_sec())
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    let q = |f: f64| {
+                        if paired.is_empty() {
+                            String::new()
+                        } else {
+                            format!("{:.4}", quantile(&paired, f))
+                        }
+                    };
                     let _ = writeln!(
                         summary,
-                        "{},{},{},{},{},{},{},{:.0},{:.0},{:.0},{},{}",
+                        "{},{},{},{},{},{},{},{:.0},{:.0},{:.0},{},{},{},{},{}",
                         cell.runtime,
                         s.key(),
                         s.producers,
@@ -209,7 +229,10 @@ fn main() {
                         if mps.is_empty() { f64::NAN } else { lo },
                         if mps.is_empty() { f64::NAN } else { hi },
                         recloses,
-                        failures
+                        failures,
+                        q(0.25),
+                        q(0.5),
+                        q(0.75)
                     );
                     let ratio = match ours_med {
                         Some(o) if p != Peer::Ours => format!(" ({:.2}x)", o / med),
@@ -237,10 +260,11 @@ fn main() {
     std::fs::write(raw_dir.join("throughput-runs.csv"), &raw).expect("write raw csv");
     std::fs::write(&out, &summary).expect("write summary csv");
     let meta = format!(
-        "date={}\nmachine={}\nrustc={}\nn={n}\nreps={reps}\nworkers={workers}\nwall_secs={:.0}\n",
+        "date={}\nmachine={}\nrustc={}\nrevision={revision}\nload_before={load_before}\nload_after={}\nn={n}\nreference_n={reference_n}\nreps={reps}\nworkers={workers}\nwall_secs={:.0}\n",
         tokio_mpmc_bench::utc_now(),
         tokio_mpmc_bench::machine_description(),
         tokio_mpmc_bench::rustc_version(),
+        tokio_mpmc_bench::load_average(),
         total.as_secs_f64()
     );
     let meta_path = out.with_file_name(
