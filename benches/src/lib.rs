@@ -86,7 +86,12 @@ pub fn utc_now() -> String {
 
 /// The commit of the measured code: `git rev-parse --short HEAD`, plus a note when `src/` has
 /// uncommitted changes (the lead edits it while benchmarks run).
+///
+/// `BENCH_REVISION` overrides it (for runs from an exported tree without `.git`).
 pub fn source_revision() -> String {
+    if let Ok(rev) = std::env::var("BENCH_REVISION") {
+        return rev;
+    }
     let root = repo_root();
     let git = |args: &[&str]| {
         std::process::Command::new("git")
