@@ -1,0 +1,582 @@
+//! Shuttle models of the production [`Queue`]: randomised schedules of many tasks over the real code.
+//!
+//! Compiled only by `RUSTFLAGS="--cfg shuttle" cargo test` (as an in-crate unit-test module, so `src/sync.rs`
+//! swaps every atomic, mutex and `Arc` of the core for shuttle's). Where the loom models explore every
+//! interleaving of 2–3 threads, these run 3 producers × 3 consumers (plus closers) with random cancellation and
+//! sample schedules: `shuttle::check_random` and `shuttle::check_pct` (depth 3), `SHUTTLE_ITERATIONS` each
+//! (default [`DEFAULT_ITERATIONS`]).
+//!
+//! Every task is an async task (`shuttle::future::spawn`); the main thread orchestrates with
+//! `shuttle::future::block_on`. All randomness (which futures are cancelled, after how many polls, when the
+//! queue closes) comes from `shuttle::rand`, so a schedule string replays the whole run.
+//!
+//! # The models
+//!
+//! - **drain** (`close_after_drain_*`): producers send; the queue is closed only after every producer finished
+//!   *and* the consumers received every value that was sent. Nothing but the queue's own wake-ups can then
+//!   wake a waiting task, so a lost wake-up leaves every task blocked, which shuttle reports as a deadlock (I1).
+//! - **race** (`close_races_*`): two closers close after a random number of yields, racing every send and
+//!   receive (I3: refused sends give their value back, no send succeeds after close, everything sent drains).
+//! - **drain 2×1** (`close_after_drain_2x1_capacity_1`): the reduction of a lost wake-up the drain model
+//!   found in the core (a waiter whose re-check succeeded, notified before it deregistered, swallowed the
+//!   wake-up); small and cheap, so it runs ten times the iterations.
+//!
+//! In both, producer 0 and consumer 0 are *steady* (they always `.await`); the others are *fickle*: about half
+//! their operations are polled by hand 1–3 times with a no-op waker and, if still pending, left alone for up
+//! to two yields and dropped (cancellation, I5); after a cancellation a fickle task leaves for good with
+//! probability 3/4. A wake-up swallowed by a dropped future would therefore strand the steady task, as in a
+//! real `select!` loop that gives up. Every task also draws a pace and yields 0..=pace times after each
+//! operation, so the queue is often found full (slow consumers) or empty (slow producers).
+//!
+//! Checked at the end of every execution: every value whose send returned `Ok` was received exactly once and
+//! no other value was (I3, I5); each consumer saw each producer's values in increasing order (I2); every
+//! refused send gave back its own value (I3); after `Ok(None)` every receive is `Ok(None)` and sends fail (I3).
+//! Every task checks `len() <= capacity()` after each of its operations (I4).
+//!
+//! # Running
+//!
+//! ```text
+//! RUSTFLAGS="--cfg shuttle" cargo test --lib                           # 10,000 per scheduler, ~10 s
+//! SHUTTLE_ITERATIONS=100000 RUSTFLAGS="--cfg shuttle" cargo test --lib  # the long local run, a few minutes
+//! SHUTTLE_SCHEDULER=pct RUSTFLAGS="--cfg shuttle" cargo test --lib close_races   # one scheduler, some models
+//! ```
+//!
+//! Each run prints `shuttle model <name>: <scheduler>, <n> iterations, <t> s (...)` on stderr, with how many
+//! sends were delivered, refused and cancelled and how many receives were cancelled in total.
+//!
+//! # Replaying a failure
+//!
+//! A failing execution panics with `failing schedule: "<string>"`. Replay exactly that execution with
+//!
+//! ```text
+//! SHUTTLE_REPLAY_MODEL=close_after_drain_capacity_1 SHUTTLE_REPLAY='<string>' \
+//!     RUSTFLAGS="--cfg shuttle" cargo test --lib replay_failing_schedule -- --ignored --nocapture
+//! ```
+//!
+//! (the model name is printed on the line `shuttle model <name>: ... FAILED`; `SHUTTLE_REPLAY` may also be
+//! the path of a file holding the string, quotes and line breaks included), or call
+//! `shuttle::replay(close_after_drain_capacity_1, "<string>")` in a test. `SHUTTLE_CAPTURE_BACKTRACE=1` adds
+//! each task's backtrace to the report. A `check_random` failure also prints a `failing seed`:
+//! `SHUTTLE_RANDOM_SEED=<seed> SHUTTLE_SCHEDULER=random SHUTTLE_ITERATIONS=1` with the test's name as filter
+//! reruns it.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::io::Write;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+
+use shuttle::future::{JoinHandle, block_on, spawn, yield_now};
+use shuttle::rand::{Rng, thread_rng};
+use shuttle::sync::mpsc;
+
+use crate::{Queue, SendError, TryRecvError, TrySendError};
+
+/// Iterations per scheduler when `SHUTTLE_ITERATIONS` is not set.
+const DEFAULT_ITERATIONS: usize = 10_000;
+/// Depth of the PCT scheduler: bugs needing up to 2 forced preemptions are found with probability ≥ 1/(n·k²).
+const PCT_DEPTH: usize = 3;
+
+/// The size of one model.
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    capacity: usize,
+    producers: usize,
+    consumers: usize,
+    /// Values each producer tries to send successfully.
+    items: usize,
+    /// Whether the producers and consumers other than number 0 are fickle (cancel, leave).
+    fickle: bool,
+}
+
+/// The main models: 3 producers × 3 consumers, 3 values each, fickle tasks.
+const FULL: Shape = Shape {
+    capacity: 1,
+    producers: 3,
+    consumers: 3,
+    items: 3,
+    fickle: true,
+};
+/// A closer yields up to this many times before closing.
+const MAX_CLOSE_YIELDS: usize = 150;
+/// Probability that a fickle task leaves for good after cancelling an operation.
+const LEAVE_AFTER_CANCEL: f64 = 0.75;
+/// Each producer and consumer draws a pace in `0..=MAX_PACE` per execution and yields up to that many times
+/// after each operation ("work"): slow consumers fill the queue, slow producers empty it.
+const MAX_PACE: usize = 3;
+
+/// A value tagged with its producer and that producer's attempt number (increasing, also across
+/// cancelled attempts, so every attempt is a distinct value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Item {
+    producer: usize,
+    seq: usize,
+}
+
+/// What became of one send attempt, as its producer saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sent {
+    /// The send returned `Ok`.
+    Delivered,
+    /// The send returned `Err(SendError(item))`, with its own item.
+    Refused,
+    /// The future was dropped while pending.
+    Cancelled,
+}
+
+/// What one consumer received, and how many of its receives it cancelled.
+#[derive(Debug, Default)]
+struct Received {
+    items: Vec<Item>,
+    cancelled: usize,
+}
+
+std::thread_local! {
+    /// Totals over the executions of one scheduler run, to show what the models exercise: sends delivered,
+    /// refused and cancelled; receives cancelled. (Shuttle runs every task of an execution on the thread of
+    /// the test that called it.)
+    static COVERAGE: Cell<[usize; 4]> = const { Cell::new([0; 4]) };
+}
+
+async fn pause(pace: usize) {
+    for _ in 0..thread_rng().gen_range(0..=pace) {
+        yield_now().await;
+    }
+}
+
+fn assert_within_capacity(queue: &Queue<Item>) {
+    let (len, capacity) = (queue.len(), queue.capacity());
+    assert!(len <= capacity, "I4: len {len} > capacity {capacity}");
+}
+
+/// Polls `future` by hand up to `polls` times with a no-op waker, yielding to the scheduler in between.
+/// Returns its output if it completed; otherwise drops it (cancellation) after up to two more yields and
+/// returns `None`.
+async fn poll_then_drop<F: Future + Unpin>(mut future: F, polls: usize) -> Option<F::Output> {
+    for poll in 0..polls {
+        if poll > 0 {
+            yield_now().await;
+        }
+        // A fresh `Context` per poll: it is not `Send`, so it must not live across the `yield_now`.
+        if let Poll::Ready(output) =
+            Pin::new(&mut future).poll(&mut Context::from_waker(Waker::noop()))
+        {
+            return Some(output);
+        }
+    }
+    // Abandoned but not yet dropped (as a `select!` branch that lost): a wake-up arriving now is swallowed by
+    // the no-op waker, and the drop must pass it on.
+    for _ in 0..thread_rng().gen_range(0..=2) {
+        yield_now().await;
+    }
+    drop(future);
+    None
+}
+
+/// Producer `id`: tries until `items` sends returned `Ok` or one was refused. A fickle producer
+/// cancels about half its sends and may leave after a cancellation. Returns every attempt and its fate.
+async fn produce(queue: Queue<Item>, id: usize, items: usize, fickle: bool) -> Vec<(Item, Sent)> {
+    let mut rng = thread_rng();
+    let pace = rng.gen_range(0..=MAX_PACE);
+    let mut log = Vec::new();
+    let mut delivered = 0;
+    let mut seq = 0;
+    while delivered < items {
+        let item = Item { producer: id, seq };
+        seq += 1;
+        let closed_before = queue.is_closed();
+        let outcome = if fickle && rng.gen_bool(0.5) {
+            let polls = rng.gen_range(1..=3);
+            poll_then_drop(queue.send(item), polls).await
+        } else {
+            Some(queue.send(item).await)
+        };
+        assert_within_capacity(&queue);
+        match outcome {
+            Some(Ok(())) => {
+                assert!(
+                    !closed_before,
+                    "I3: {item:?} was sent after the queue closed"
+                );
+                log.push((item, Sent::Delivered));
+                delivered += 1;
+            }
+            Some(Err(SendError(back))) => {
+                assert_eq!(back, item, "I3: a refused send gave back another value");
+                assert!(queue.is_closed(), "I3: {item:?} refused by an open queue");
+                log.push((item, Sent::Refused));
+                break;
+            }
+            None => {
+                log.push((item, Sent::Cancelled));
+                if rng.gen_bool(LEAVE_AFTER_CANCEL) {
+                    break;
+                }
+            }
+        }
+        pause(pace).await;
+    }
+    log
+}
+
+/// Consumer: receives until `Ok(None)` (then checks that the queue stays closed and drained), reporting each
+/// value on `received`. A fickle consumer cancels about half its receives and may leave after a cancellation.
+async fn consume(queue: Queue<Item>, fickle: bool, reception: mpsc::Sender<()>) -> Received {
+    let mut rng = thread_rng();
+    let pace = rng.gen_range(0..=MAX_PACE);
+    let mut log = Received::default();
+    loop {
+        let outcome = if fickle && rng.gen_bool(0.5) {
+            let polls = rng.gen_range(1..=3);
+            poll_then_drop(queue.receive(), polls).await
+        } else {
+            Some(queue.receive().await)
+        };
+        assert_within_capacity(&queue);
+        match outcome {
+            Some(Ok(Some(item))) => {
+                log.items.push(item);
+                reception
+                    .send(())
+                    .expect("the main thread counts until every consumer ended");
+            }
+            Some(Ok(None)) => {
+                assert!(queue.is_closed(), "I3: Ok(None) from an open queue");
+                break;
+            }
+            Some(Err(error)) => panic!("receive never fails, got {error:?}"),
+            None => {
+                log.cancelled += 1;
+                if rng.gen_bool(LEAVE_AFTER_CANCEL) {
+                    return log;
+                }
+            }
+        }
+        pause(pace).await;
+    }
+    // Closed and drained is final.
+    assert_eq!(
+        queue.receive().await,
+        Ok(None),
+        "I3: a value after Ok(None)"
+    );
+    assert_eq!(queue.try_receive(), Err(TryRecvError::Closed));
+    let probe = Item {
+        producer: usize::MAX,
+        seq: 0,
+    };
+    assert_eq!(queue.try_send(probe), Err(TrySendError::Closed(probe)));
+    assert_eq!(
+        poll_then_drop(queue.send(probe), 1).await,
+        Some(Err(SendError(probe)))
+    );
+    assert_within_capacity(&queue);
+    log
+}
+
+/// Closer: yields a random number of times, then closes. Returns whether its call closed the queue.
+async fn close_later(queue: Queue<Item>) -> bool {
+    for _ in 0..thread_rng().gen_range(0..=MAX_CLOSE_YIELDS) {
+        yield_now().await;
+    }
+    let first = queue.close().is_first();
+    assert!(queue.is_closed());
+    let probe = Item {
+        producer: usize::MAX,
+        seq: 1,
+    };
+    assert_eq!(queue.try_send(probe), Err(TrySendError::Closed(probe)));
+    assert_within_capacity(&queue);
+    first
+}
+
+fn join<T>(task: JoinHandle<T>) -> T {
+    block_on(task).expect("a model task failed")
+}
+
+/// The end-of-execution checks shared by both models (I2, I3, I5).
+fn check_outcome(sends: &[Vec<(Item, Sent)>], receives: &[Received]) {
+    let fate: BTreeMap<Item, Sent> = sends.iter().flatten().copied().collect();
+    let mut times_received: BTreeMap<Item, usize> = BTreeMap::new();
+    for log in receives {
+        let log = &log.items;
+        for item in log {
+            *times_received.entry(*item).or_default() += 1;
+            match fate.get(item) {
+                Some(Sent::Delivered) => {}
+                Some(Sent::Cancelled) => panic!("I5: the cancelled send of {item:?} delivered it"),
+                Some(Sent::Refused) => panic!("I3: the refused send of {item:?} delivered it"),
+                None => panic!("{item:?} was received but never sent"),
+            }
+        }
+        // I2: per producer, the sequence numbers one consumer sees increase.
+        let mut last_seen: BTreeMap<usize, usize> = BTreeMap::new();
+        for item in log {
+            if let Some(previous) = last_seen.insert(item.producer, item.seq) {
+                assert!(
+                    previous < item.seq,
+                    "I2: a consumer received seq {} of producer {} after seq {previous}",
+                    item.seq,
+                    item.producer
+                );
+            }
+        }
+    }
+    for (item, fate) in &fate {
+        if *fate == Sent::Delivered {
+            let times = times_received.get(item).copied().unwrap_or(0);
+            assert_eq!(
+                times, 1,
+                "I3: {item:?} was sent once and received {times} times"
+            );
+        }
+    }
+    COVERAGE.with(|coverage| {
+        let mut totals = coverage.get();
+        for (_, fate) in sends.iter().flatten() {
+            totals[*fate as usize] += 1;
+        }
+        totals[3] += receives.iter().map(|log| log.cancelled).sum::<usize>();
+        coverage.set(totals);
+    });
+}
+
+/// Spawns the producers and consumers (task 0 of each kind steady, the others fickle if `shape.fickle`).
+#[allow(clippy::type_complexity)]
+fn spawn_workers(
+    queue: &Queue<Item>,
+    shape: Shape,
+) -> (
+    Vec<JoinHandle<Vec<(Item, Sent)>>>,
+    Vec<JoinHandle<Received>>,
+    mpsc::Receiver<()>,
+) {
+    let (received, receptions) = mpsc::channel();
+    let fickle = |id| shape.fickle && id != 0;
+    let consumers = (0..shape.consumers)
+        .map(|id| spawn(consume(queue.clone(), fickle(id), received.clone())))
+        .collect();
+    let producers = (0..shape.producers)
+        .map(|id| spawn(produce(queue.clone(), id, shape.items, fickle(id))))
+        .collect();
+    (producers, consumers, receptions)
+}
+
+/// The drain model: close only once every producer finished and every delivered value was received.
+fn close_after_drain(shape: Shape) {
+    let queue = Queue::new(shape.capacity);
+    let (producers, consumers, receptions) = spawn_workers(&queue, shape);
+    let sends: Vec<_> = producers.into_iter().map(join).collect();
+    assert!(
+        sends[0].iter().all(|(_, fate)| *fate == Sent::Delivered),
+        "the steady producer's sends must all succeed before the close"
+    );
+    let delivered = sends
+        .iter()
+        .flatten()
+        .filter(|(_, fate)| *fate == Sent::Delivered)
+        .count();
+    for _ in 0..delivered {
+        // Blocks until a consumer reports a value: a lost wake-up leaves every task blocked (deadlock).
+        receptions
+            .recv()
+            .expect("the steady consumer keeps receiving until the close");
+    }
+    assert!(queue.is_empty(), "every delivered value was received");
+    assert!(queue.close().is_first());
+    let receives: Vec<_> = consumers.into_iter().map(join).collect();
+    check_outcome(&sends, &receives);
+}
+
+/// The race model: two closers close at random moments while producers send and consumers receive.
+fn close_races(shape: Shape) {
+    let queue = Queue::new(shape.capacity);
+    let closers: Vec<_> = (0..2).map(|_| spawn(close_later(queue.clone()))).collect();
+    let (producers, consumers, _receptions) = spawn_workers(&queue, shape);
+    let sends: Vec<_> = producers.into_iter().map(join).collect();
+    let receives: Vec<_> = consumers.into_iter().map(join).collect();
+    let firsts = closers.into_iter().map(join).filter(|first| *first).count();
+    assert_eq!(firsts, 1, "exactly one close call closes the queue");
+    assert!(queue.is_empty(), "I3: the consumers drained the queue");
+    check_outcome(&sends, &receives);
+}
+
+fn close_after_drain_capacity_1() {
+    close_after_drain(FULL);
+}
+
+fn close_after_drain_capacity_2() {
+    close_after_drain(Shape {
+        capacity: 2,
+        ..FULL
+    });
+}
+
+fn close_races_capacity_1() {
+    close_races(FULL);
+}
+
+fn close_races_capacity_2() {
+    close_races(Shape {
+        capacity: 2,
+        ..FULL
+    });
+}
+
+/// The reduction of the lost wake-up found by `close_after_drain_capacity_1`: 2 steady producers × 1 steady
+/// consumer, 2 values each, capacity 1.
+fn close_after_drain_2x1_capacity_1() {
+    close_after_drain(Shape {
+        capacity: 1,
+        producers: 2,
+        consumers: 1,
+        items: 2,
+        fickle: false,
+    });
+}
+
+/// Every model by name, for [`replay_failing_schedule`].
+const MODELS: [(&str, fn()); 5] = [
+    ("close_after_drain_capacity_1", close_after_drain_capacity_1),
+    ("close_after_drain_capacity_2", close_after_drain_capacity_2),
+    ("close_races_capacity_1", close_races_capacity_1),
+    ("close_races_capacity_2", close_races_capacity_2),
+    (
+        "close_after_drain_2x1_capacity_1",
+        close_after_drain_2x1_capacity_1,
+    ),
+];
+
+fn iterations() -> usize {
+    std::env::var("SHUTTLE_ITERATIONS")
+        .ok()
+        .map(|n| n.parse().expect("SHUTTLE_ITERATIONS must be a number"))
+        .unwrap_or(DEFAULT_ITERATIONS)
+}
+
+/// Runs `model` under `check_random` then `check_pct`, reporting name, scheduler, iterations and wall time on
+/// stderr (not captured by the test harness), and on failure the iteration that failed.
+fn check(name: &str, model: fn()) {
+    check_scaled(name, model, 1);
+}
+
+/// [`check`] with `scale` times the iterations (for the small, cheap models).
+fn check_scaled(name: &str, model: fn(), scale: usize) {
+    let iterations = iterations() * scale;
+    let only = std::env::var("SHUTTLE_SCHEDULER").unwrap_or_default();
+    for pct in [false, true] {
+        if !only.is_empty() && only != if pct { "pct" } else { "random" } {
+            continue;
+        }
+        let scheduler = if pct {
+            format!("check_pct(depth {PCT_DEPTH})")
+        } else {
+            "check_random".to_owned()
+        };
+        let executions = std::sync::Arc::new(AtomicUsize::new(0));
+        let counter = std::sync::Arc::clone(&executions);
+        let counted = move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+            model();
+        };
+        COVERAGE.with(|coverage| coverage.set([0; 4]));
+        let started = Instant::now();
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            if pct {
+                shuttle::check_pct(counted, iterations, PCT_DEPTH);
+            } else {
+                shuttle::check_random(counted, iterations);
+            }
+        }));
+        let seconds = started.elapsed().as_secs_f64();
+        let executions = executions.load(Ordering::Relaxed);
+        let [delivered, refused, cancelled, receives_cancelled] = COVERAGE.with(Cell::get);
+        let _ = match &result {
+            Ok(()) => writeln!(
+                std::io::stderr(),
+                "shuttle model {name}: {scheduler}, {executions} iterations, {seconds:.2} s \
+                 (sends: {delivered} delivered, {refused} refused, {cancelled} cancelled; \
+                 {receives_cancelled} receives cancelled)"
+            ),
+            Err(_) => writeln!(
+                std::io::stderr(),
+                "shuttle model {name}: {scheduler}, FAILED at iteration {executions} of {iterations}, \
+                 after {seconds:.2} s"
+            ),
+        };
+        if let Err(panic) = result {
+            resume_unwind(panic);
+        }
+    }
+}
+
+/// I1 no lost wake-up (a lost one deadlocks: nothing else wakes a task before the close), I2 per-producer
+/// FIFO, I3 exactly-once delivery and `Ok(None)` is final, I4 `len() <= capacity()`, I5 cancelled sends deliver
+/// nothing and cancelled receives take nothing nor strand a waiter; 3 producers × 3 consumers, capacity 1.
+#[test]
+fn close_after_drain_capacity_1_loses_no_wakeup_and_delivers_exactly_once_in_order() {
+    check("close_after_drain_capacity_1", close_after_drain_capacity_1);
+}
+
+/// As [`close_after_drain_capacity_1_loses_no_wakeup_and_delivers_exactly_once_in_order`], capacity 2 (a
+/// slot can be freed while another is being filled).
+#[test]
+fn close_after_drain_capacity_2_loses_no_wakeup_and_delivers_exactly_once_in_order() {
+    check("close_after_drain_capacity_2", close_after_drain_capacity_2);
+}
+
+/// I3 under a racing close: no send succeeds after `close` was observed, refused sends give back their own
+/// value, everything delivered is received exactly once before `Ok(None)`, which is final, and exactly one
+/// `close` is first; with I1 (no task hangs), I2, I4 and I5 as in the drain model. Capacity 1.
+#[test]
+fn close_races_capacity_1_refuses_later_sends_and_drains_exactly_once() {
+    check("close_races_capacity_1", close_races_capacity_1);
+}
+
+/// As [`close_races_capacity_1_refuses_later_sends_and_drains_exactly_once`], capacity 2.
+#[test]
+fn close_races_capacity_2_refuses_later_sends_and_drains_exactly_once() {
+    check("close_races_capacity_2", close_races_capacity_2);
+}
+
+/// I1 no lost wake-up, reduced: 2 steady producers × 1 steady consumer, 2 values each, capacity 1. A waiter
+/// whose re-check succeeds while it is still registered, and is notified before it deregisters, must not
+/// swallow that wake-up (found by `close_after_drain_capacity_1`; see `verification/README.md`).
+#[test]
+fn close_after_drain_2x1_capacity_1_loses_no_wakeup() {
+    // An execution costs a tenth of a 3 × 3 one: run ten times as many.
+    check_scaled(
+        "close_after_drain_2x1_capacity_1",
+        close_after_drain_2x1_capacity_1,
+        10,
+    );
+}
+
+/// Replays one failing schedule: set `SHUTTLE_REPLAY_MODEL` to the model's name (as printed by [`check`])
+/// and `SHUTTLE_REPLAY` to the schedule string shuttle printed (or to a file holding it), then run with
+/// `--ignored`.
+#[test]
+#[ignore = "replays the schedule in SHUTTLE_REPLAY; see the module docs"]
+fn replay_failing_schedule() {
+    let name =
+        std::env::var("SHUTTLE_REPLAY_MODEL").expect("set SHUTTLE_REPLAY_MODEL to a model name");
+    let schedule =
+        std::env::var("SHUTTLE_REPLAY").expect("set SHUTTLE_REPLAY to the failing schedule");
+    let model = MODELS
+        .iter()
+        .find(|(model, _)| *model == name)
+        .unwrap_or_else(|| {
+            panic!(
+                "unknown model {name}; one of {:?}",
+                MODELS.map(|(name, _)| name)
+            )
+        })
+        .1;
+    // The schedule as printed (quotes and line breaks are fine), or the path of a file holding it.
+    let schedule = std::fs::read_to_string(&schedule).unwrap_or(schedule);
+    shuttle::replay(model, &schedule.replace('"', ""));
+}
