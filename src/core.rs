@@ -110,17 +110,26 @@ impl<T> Core<T> {
         }
     }
 
+    /// Ends the registration of a send that completed. If it had been notified, that wake-up may have been
+    /// meant for a slot its own success did not use: a pop can pick this waiter between its successful
+    /// re-check and this call. So while a slot is free, the wake-up goes on to the next sender; when the ring
+    /// is full, every later pop sees the `WAITING` bit of the senders still registered.
     fn finish_send(&self, waiter: &mut Option<WaiterId>) {
         if let Some(id) = waiter.take() {
-            self.senders
-                .finish(id, || self.ring.clear_senders_waiting());
+            let unmark = || self.ring.clear_senders_waiting();
+            if !self.senders.finish(id, unmark) && self.ring.len() < self.ring.capacity() {
+                self.senders.notify_one(unmark);
+            }
         }
     }
 
+    /// Ends the registration of a receive that completed; as `finish_send`, with values for slots.
     fn finish_receive(&self, waiter: &mut Option<WaiterId>) {
         if let Some(id) = waiter.take() {
-            self.receivers
-                .finish(id, || self.ring.clear_receivers_waiting());
+            let unmark = || self.ring.clear_receivers_waiting();
+            if !self.receivers.finish(id, unmark) && self.ring.len() > 0 {
+                self.receivers.notify_one(unmark);
+            }
         }
     }
 

@@ -72,5 +72,13 @@ mod ring;
 mod sync;
 mod waiters;
 
+#[cfg(all(test, loom))]
+#[path = "../verification/loom.rs"]
+mod loom_models;
+
 pub use error::{QueueError, SendError, TryRecvError, TrySendError};
 pub use queue::{Close, Queue, ReceiveFuture, SendFuture};
+
+#[cfg(all(test, shuttle))]
+#[path = "../verification/shuttle.rs"]
+mod shuttle_models;
