@@ -34,8 +34,8 @@
 //! ```
 //! use tokio_mpmc::Queue;
 //!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() {
+//! # // A runtime without I/O, so the example also runs in the `--cfg loom` build of tokio.
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! let queue = Queue::new(16);
 //! let workers: Vec<_> = (0..4)
 //!     .map(|_| {
@@ -58,7 +58,7 @@
 //!     total += worker.await.unwrap();
 //! }
 //! assert_eq!(total, 5050);
-//! # }
+//! # });
 //! ```
 #![deny(unsafe_code)]
 #![warn(missing_docs)]

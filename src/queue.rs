@@ -24,8 +24,8 @@ use crate::waiters::WaiterId;
 /// ```
 /// use tokio_mpmc::Queue;
 ///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
+/// # // A runtime without I/O, so the example also runs in the `--cfg loom` build of tokio.
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let queue = Queue::new(2);
 /// let producer = queue.clone();
 /// tokio::spawn(async move {
@@ -39,7 +39,7 @@ use crate::waiters::WaiterId;
 ///     received.push(i);
 /// }
 /// assert_eq!(received, [0, 1, 2, 3, 4]);
-/// # }
+/// # });
 /// ```
 pub struct Queue<T> {
     core: Arc<Core<T>>,
@@ -83,14 +83,14 @@ impl<T> Queue<T> {
     /// # Examples
     ///
     /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
+    /// # // A runtime without I/O, so the example also runs in the `--cfg loom` build of tokio.
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let queue = tokio_mpmc::Queue::new(1);
     /// queue.send("hello").await.unwrap();
     /// queue.close();
     /// let error = queue.send("too late").await.unwrap_err();
     /// assert_eq!(error.into_inner(), "too late");
-    /// # }
+    /// # });
     /// ```
     pub fn send(&self, value: T) -> SendFuture<'_, T> {
         SendFuture {
@@ -118,14 +118,14 @@ impl<T> Queue<T> {
     /// # Examples
     ///
     /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
+    /// # // A runtime without I/O, so the example also runs in the `--cfg loom` build of tokio.
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let queue = tokio_mpmc::Queue::new(4);
     /// queue.send(1).await.unwrap();
     /// queue.close();
     /// assert_eq!(queue.receive().await, Ok(Some(1)));
     /// assert_eq!(queue.receive().await, Ok(None));
-    /// # }
+    /// # });
     /// ```
     pub fn receive(&self) -> ReceiveFuture<'_, T> {
         ReceiveFuture {

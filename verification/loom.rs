@@ -2,12 +2,14 @@
 //! `verification/README.md`). Each model names the invariant it checks; a lost wake-up shows up as loom's
 //! deadlock report ("Model deadlocked"), a leaked value or handle as loom's leak report.
 //!
-//! Bounds: 2–3 threads, capacity 1–2. Models of two threads run exhaustively; three-thread models run at a
-//! preemption bound of 3 (`LOOM_MAX_PREEMPTIONS` overrides it).
+//! Bounds: 2–3 threads, capacity 1–2, each stated in the model (`LOOM_MAX_PREEMPTIONS` overrides it). Models
+//! run exhaustively (no preemption bound) wherever loom can finish them. Where both threads may spin, loom
+//! can re-schedule a yielding thread forever without a bound (the ring waits for an in-flight push or pop to
+//! publish its slot), so those models, and the three-thread ones, run at a preemption bound of 3 to 5.
 
 use std::future::Future;
 use std::io::Write;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
@@ -37,6 +39,13 @@ fn explore(name: &str, preemption_bound: Option<usize>, model: impl Fn() + Send 
         "loom model {name}: {runs} interleavings, preemption bound {bound}, {:.2?}",
         started.elapsed()
     );
+}
+
+/// Polls `future` once with a waker that does nothing and tells whether it is still pending.
+fn poll_pending<F: Future>(future: Pin<&mut F>) -> bool {
+    future
+        .poll(&mut Context::from_waker(Waker::noop()))
+        .is_pending()
 }
 
 /// Polls `future` once with a waker that does nothing, as a task that is cancelled right after it would have
@@ -87,35 +96,63 @@ fn i1_sender_waiting_on_full_is_woken_by_a_receive() {
     );
 }
 
-/// I1: two receivers waiting at once are both woken by two sends, each value received once.
+/// I1: two receivers waiting at once on a capacity-2 queue are both woken by two sends that complete without
+/// waiting (so a wake-up only on the empty-to-non-empty transition would strand one of them).
 #[test]
 fn i1_two_waiting_receivers_are_each_woken_by_one_of_two_sends() {
     explore(
         "i1_two_waiting_receivers_are_each_woken_by_one_of_two_sends",
-        Some(3),
+        Some(5),
         || {
-            let queue = Queue::new(1);
-            let receivers: Vec<_> = (0..2)
-                .map(|_| {
-                    let queue = queue.clone();
-                    thread::spawn(move || block_on(queue.receive()).unwrap().unwrap())
-                })
-                .collect();
-            block_on(queue.send(1)).unwrap();
-            block_on(queue.send(2)).unwrap();
-            let mut got: Vec<i32> = receivers.into_iter().map(|r| r.join().unwrap()).collect();
+            let queue = Queue::new(2);
+            // The first receiver waits in this thread, the second in another.
+            let mut first = Box::pin(queue.receive());
+            assert!(poll_pending(first.as_mut()));
+            let second = {
+                let queue = queue.clone();
+                thread::spawn(move || block_on(queue.receive()).unwrap().unwrap())
+            };
+            queue.try_send(1).unwrap();
+            queue.try_send(2).unwrap();
+            let mut got = vec![block_on(first).unwrap().unwrap(), second.join().unwrap()];
             got.sort_unstable();
             assert_eq!(got, [1, 2]);
         },
     );
 }
 
-/// I2: one producer's values arrive in order across two laps of a capacity-1 ring, both sides waiting.
+/// I2: values arrive in the order they were sent, across the wrap of a capacity-2 ring, while the receiver
+/// waits for each of them.
 #[test]
-fn i2_values_of_one_producer_arrive_in_order_across_wraps() {
+fn i2_values_arrive_in_send_order_across_a_wrap() {
     explore(
-        "i2_values_of_one_producer_arrive_in_order_across_wraps",
-        None,
+        "i2_values_arrive_in_send_order_across_a_wrap",
+        Some(5),
+        || {
+            let queue = Queue::new(2);
+            // Start at index 1, so the two sends below land on index 1 and then index 0 of the next lap.
+            queue.try_send(0).unwrap();
+            assert_eq!(queue.try_receive(), Ok(0));
+            let producer = {
+                let queue = queue.clone();
+                thread::spawn(move || {
+                    queue.try_send(1).unwrap();
+                    queue.try_send(2).unwrap();
+                })
+            };
+            assert_eq!(block_on(queue.receive()), Ok(Some(1)));
+            assert_eq!(block_on(queue.receive()), Ok(Some(2)));
+            producer.join().unwrap();
+        },
+    );
+}
+
+/// I2: with both sides waiting on a capacity-1 queue, one producer's values arrive in order over two laps.
+#[test]
+fn i2_values_arrive_in_order_when_both_sides_wait() {
+    explore(
+        "i2_values_arrive_in_order_when_both_sides_wait",
+        Some(4),
         || {
             let queue = Queue::new(1);
             let producer = {
@@ -134,44 +171,13 @@ fn i2_values_of_one_producer_arrive_in_order_across_wraps() {
     );
 }
 
-/// I2: with two producers racing, each producer's values arrive in its own order.
-#[test]
-fn i2_each_of_two_producers_values_arrive_in_its_order() {
-    explore(
-        "i2_each_of_two_producers_values_arrive_in_its_order",
-        Some(3),
-        || {
-            let queue = Queue::new(2);
-            let producers: Vec<_> = (0..2)
-                .map(|producer| {
-                    let queue = queue.clone();
-                    thread::spawn(move || {
-                        for seq in 0..2 {
-                            block_on(queue.send((producer, seq))).unwrap();
-                        }
-                    })
-                })
-                .collect();
-            let mut next_seq = [0; 2];
-            for _ in 0..4 {
-                let (producer, seq) = block_on(queue.receive()).unwrap().unwrap();
-                assert_eq!(seq, next_seq[producer], "producer {producer} out of order");
-                next_seq[producer] += 1;
-            }
-            for producer in producers {
-                producer.join().unwrap();
-            }
-        },
-    );
-}
-
 /// I3: racing a close, every value whose send returned Ok is received exactly once, every refused send gives
 /// its value back, and once a receive returns Ok(None) every later one does.
 #[test]
 fn i3_close_drains_every_accepted_value_then_answers_none() {
     explore(
         "i3_close_drains_every_accepted_value_then_answers_none",
-        Some(3),
+        None,
         || {
             let queue = Queue::new(1);
             let producer = {
@@ -179,29 +185,55 @@ fn i3_close_drains_every_accepted_value_then_answers_none() {
                 thread::spawn(move || {
                     let mut accepted = Vec::new();
                     for value in 1..=2 {
-                        match block_on(queue.send(value)) {
+                        match queue.try_send(value) {
                             Ok(()) => accepted.push(value),
-                            Err(SendError(back)) => assert_eq!(back, value),
+                            Err(TrySendError::Full(_)) => {}
+                            Err(TrySendError::Closed(back)) => assert_eq!(back, value),
                         }
                     }
                     accepted
                 })
             };
-            let closer = {
-                let queue = queue.clone();
-                thread::spawn(move || {
-                    queue.close();
-                })
-            };
+            queue.close();
             let mut received = Vec::new();
             while let Some(value) = block_on(queue.receive()).unwrap() {
                 received.push(value);
             }
             assert_eq!(block_on(queue.receive()), Ok(None));
             assert_eq!(queue.try_receive(), Err(TryRecvError::Closed));
-            closer.join().unwrap();
             assert_eq!(received, producer.join().unwrap());
             assert_eq!(queue.try_send(3), Err(TrySendError::Closed(3)));
+        },
+    );
+}
+
+/// I3: a sender waiting on a full queue races a receive followed by a close: its value is either received
+/// or given back, never lost, and the drain ends on Ok(None).
+#[test]
+fn i3_a_waiting_sender_racing_close_is_either_received_or_refused() {
+    explore(
+        "i3_a_waiting_sender_racing_close_is_either_received_or_refused",
+        Some(5),
+        || {
+            let queue = Queue::new(1);
+            queue.try_send(1).unwrap();
+            let sender = {
+                let queue = queue.clone();
+                thread::spawn(move || block_on(queue.send(2)).map_err(SendError::into_inner))
+            };
+            let mut received = vec![block_on(queue.receive()).unwrap().unwrap()];
+            queue.close();
+            while let Some(value) = block_on(queue.receive()).unwrap() {
+                received.push(value);
+            }
+            let expected: &[i32] = match sender.join().unwrap() {
+                Ok(()) => &[1, 2],
+                Err(back) => {
+                    assert_eq!(back, 2);
+                    &[1]
+                }
+            };
+            assert_eq!(received, expected);
         },
     );
 }
@@ -297,67 +329,99 @@ fn i4_capacity_is_never_exceeded() {
     });
 }
 
-/// I5: a receiver woken and then cancelled (polled once, dropped without acting on its wake-up) passes the
-/// wake-up on: the other waiting receiver still gets the value.
+/// I4: `len()` read by one thread while another sends and receives stays within `0..=capacity()`: it is a
+/// snapshot, never a difference of two counters read at different times.
+#[test]
+fn i4_len_never_exceeds_capacity_while_racing() {
+    explore("i4_len_never_exceeds_capacity_while_racing", None, || {
+        let queue = Queue::new(1);
+        let observer = {
+            let queue = queue.clone();
+            thread::spawn(move || {
+                for _ in 0..2 {
+                    assert!(queue.len() <= queue.capacity());
+                }
+            })
+        };
+        for value in 0..2 {
+            queue.try_send(value).unwrap();
+            assert_eq!(queue.try_receive(), Ok(value));
+        }
+        observer.join().unwrap();
+    });
+}
+
+/// I5: a receiver woken and then cancelled (dropped without acting on its wake-up) passes the wake-up on:
+/// the other waiting receiver still gets the value.
 #[test]
 fn i5_a_cancelled_woken_receiver_passes_its_wakeup_on() {
     explore(
         "i5_a_cancelled_woken_receiver_passes_its_wakeup_on",
-        Some(3),
+        None,
         || {
             let queue = Queue::new(1);
-            let cancelled = {
-                let queue = queue.clone();
-                thread::spawn(move || {
-                    matches!(poll_once(queue.receive()), Poll::Ready(Ok(Some(_))))
-                })
-            };
+            // Registered first, so the send below wakes it before the other receiver.
+            let mut cancelled = Box::pin(queue.receive());
+            assert!(poll_pending(cancelled.as_mut()));
             let waiting = {
                 let queue = queue.clone();
                 thread::spawn(move || block_on(queue.receive()))
             };
-            block_on(queue.send(1)).unwrap();
-            if cancelled.join().unwrap() {
-                // The cancelled receiver took the value while it could: let the other one finish.
-                queue.close();
-                assert_eq!(waiting.join().unwrap(), Ok(None));
-            } else {
-                assert_eq!(waiting.join().unwrap(), Ok(Some(1)));
-            }
+            queue.try_send(1).unwrap();
+            drop(cancelled);
+            assert_eq!(waiting.join().unwrap(), Ok(Some(1)));
         },
     );
 }
 
 /// I5: a sender woken and then cancelled passes its wake-up on to the other waiting sender, and its own value
-/// is never delivered unless its send completed.
+/// is never delivered.
 #[test]
 fn i5_a_cancelled_woken_sender_passes_its_wakeup_on_and_sends_nothing() {
     explore(
         "i5_a_cancelled_woken_sender_passes_its_wakeup_on_and_sends_nothing",
-        Some(3),
+        None,
         || {
             let queue = Queue::new(1);
             queue.try_send(0).unwrap();
-            let cancelled = {
-                let queue = queue.clone();
-                thread::spawn(move || matches!(poll_once(queue.send(1)), Poll::Ready(Ok(()))))
-            };
+            let mut cancelled = Box::pin(queue.send(1));
+            assert!(poll_pending(cancelled.as_mut()));
             let waiting = {
                 let queue = queue.clone();
                 thread::spawn(move || block_on(queue.send(2)))
             };
-            let mut received = vec![block_on(queue.receive()).unwrap().unwrap()];
-            let cancelled_sent = cancelled.join().unwrap();
-            if cancelled_sent {
-                received.push(block_on(queue.receive()).unwrap().unwrap());
-            }
+            assert_eq!(queue.try_receive(), Ok(0));
+            drop(cancelled);
             waiting.join().unwrap().unwrap();
-            while let Ok(value) = queue.try_receive() {
-                received.push(value);
-            }
-            received.sort_unstable();
-            let expected: &[i32] = if cancelled_sent { &[0, 1, 2] } else { &[0, 2] };
-            assert_eq!(received, expected);
+            assert_eq!(queue.try_receive(), Ok(2));
+            assert_eq!(queue.try_receive(), Err(TryRecvError::Empty));
+        },
+    );
+}
+
+/// I5: a receive future cancelled at any point while a send races it takes nothing it does not return: the
+/// value is received exactly once, by the cancelled future or afterwards.
+#[test]
+fn i5_a_receive_cancelled_mid_race_loses_no_value() {
+    explore(
+        "i5_a_receive_cancelled_mid_race_loses_no_value",
+        None,
+        || {
+            let queue = Queue::new(1);
+            let sender = {
+                let queue = queue.clone();
+                thread::spawn(move || queue.try_send(1).unwrap())
+            };
+            let got = match poll_once(queue.receive()) {
+                Poll::Ready(Ok(Some(value))) => value,
+                _ => {
+                    sender.join().unwrap();
+                    return assert_eq!(queue.try_receive(), Ok(1));
+                }
+            };
+            sender.join().unwrap();
+            assert_eq!(got, 1);
+            assert_eq!(queue.try_receive(), Err(TryRecvError::Empty));
         },
     );
 }
