@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# The seeded-mutant gate: every check of the crate must be able to fail.
+#
+# Each verification/mutants/NN-name.patch is a small realistic bug in the production source (a unified diff
+# applied with `patch -p1` from the crate root) with header lines before the diff:
+#
+#   # mutant: <one-line description>
+#   # invariant: I1, I3
+#   # check: loom loom_models::<filter>          (tried in order; the first that fails kills the mutant)
+#   # check: shuttle shuttle_models::<filter>
+#   # check: std --test <file> [filter]
+#   # env: NAME=value                             (optional, for the checks of this mutant only)
+#   # timeout: <seconds>                          (optional, per check; default $MUTANT_TIMEOUT or 120)
+#
+# For each mutant, a copy of the crate (tracked and untracked-not-ignored files of the working tree) is reset
+# from a pristine copy, the patch is applied (`--dry-run` first: a patch that no longer applies fails the
+# gate), each check's test binary is built (a mutant that does not compile fails the gate; a build failure is
+# never a kill) and run under `timeout` (a timeout is a kill, marked "hang"). A check that runs no test at all
+# (a renamed test) fails the gate too. Persistent target dirs target/mutants-{std,loom,shuttle} keep the
+# dependencies built once.
+#
+# Defaults for the checks: PROPTEST_CASES=2000, SHUTTLE_ITERATIONS=1000 (a mutant's `# env:` overrides them).
+#
+# Usage: bash verification/mutants.sh [PATTERN]   (PATTERN: only the patches whose file name contains it)
+# Last line of output: `mutants: K killed of N`; exit status non-zero unless every mutant was killed and every
+# patch applied and compiled.
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+only=${1:-}
+default_timeout=${MUTANT_TIMEOUT:-120}
+export CARGO_TERM_COLOR=never RUST_BACKTRACE=0
+
+cd "$root" || exit 2
+scratch=$root/target/mutants-src
+mkdir -p "$scratch"
+# One gate at a time per checkout: the scratch copy and target dirs are shared.
+exec 9>"$scratch/lock"
+if ! flock -n 9; then
+    echo "mutants.sh: another run holds $scratch/lock; waiting" >&2
+    flock 9
+fi
+
+pristine=$scratch/pristine
+work=$scratch/crate
+logs=$scratch/logs
+rm -rf "$pristine" "$logs"
+mkdir -p "$pristine" "$logs"
+git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$pristine" || {
+    echo "mutants.sh: cannot copy the working tree" >&2
+    exit 2
+}
+
+started=$SECONDS
+rows=()
+killed=0
+total=0
+broken=0
+
+# Runs one check in $work. Sets: verdict (killed|hang|survived|build-failed|no-test), iterations, elapsed.
+run_check() {
+    local kind=$1
+    shift
+    local target flags=() build=() run=() log
+    case $kind in
+    loom | shuttle)
+        target=$root/target/mutants-$kind
+        flags=(--cfg "$kind")
+        build=(cargo test --lib --no-run)
+        run=(cargo test --lib -- "$@")
+        ;;
+    std)
+        if [[ ${1:-} != --test || -z ${2:-} ]]; then
+            echo "bad check: std $*" >&2
+            verdict=bad-check
+            return
+        fi
+        target=$root/target/mutants-std
+        build=(cargo test --test "$2" --no-run)
+        run=(cargo test --test "$2" -- "${@:3}")
+        ;;
+    *)
+        echo "bad check kind: $kind" >&2
+        verdict=bad-check
+        return
+        ;;
+    esac
+    log=$logs/$name.$kind.$check_no.log
+    local rustflags="${flags[*]}"
+    if ! (cd "$work" && CARGO_TARGET_DIR=$target RUSTFLAGS=$rustflags "${build[@]}") >"$log.build" 2>&1; then
+        verdict=build-failed
+        tail -n 30 "$log.build" >&2
+        return
+    fi
+    # The crate must have been recompiled from the patched copy: a build that found it "fresh" (another cargo
+    # wrote the same target dir with newer timestamps) would test a stale binary.
+    if ! grep -q '^ *Compiling tokio-mpmc ' "$log.build"; then
+        find "$work" -name '*.rs' -exec touch {} +
+        if ! (cd "$work" && CARGO_TARGET_DIR=$target RUSTFLAGS=$rustflags "${build[@]}") >"$log.build" 2>&1 ||
+            ! grep -q '^ *Compiling tokio-mpmc ' "$log.build"; then
+            verdict=build-failed
+            echo "the mutant was not recompiled (stale target dir?)" >&2
+            tail -n 30 "$log.build" >&2
+            return
+        fi
+    fi
+    local t0=$SECONDS rc
+    (cd "$work" && env "${mutant_env[@]}" CARGO_TARGET_DIR="$target" RUSTFLAGS="$rustflags" \
+        timeout --kill-after=10 "$check_timeout" "${run[@]}") >"$log" 2>&1
+    rc=$?
+    elapsed=$((SECONDS - t0))
+    iterations=-
+    local n
+    case $kind in
+    loom) n=$(grep -oE 'loom model [^:]+: [0-9]+ interleavings' "$log" | tail -n 1 | grep -oE '[0-9]+ interleavings') &&
+        iterations=${n% interleavings} ;;
+    shuttle) n=$(grep -oE 'FAILED at iteration [0-9]+ of [0-9]+' "$log" | head -n 1) &&
+        iterations=$(awk '{print $4 "/" $6}' <<<"$n") ;;
+    std) n=$(grep -oE 'successes: [0-9]+' "$log" | head -n 1) &&
+        iterations=$((${n#successes: } + 1)) ;;
+    esac
+    if ((rc == 124 || rc == 137)); then
+        verdict=hang
+    elif ((rc != 0)); then
+        verdict=killed
+    elif ! grep -qE '^running [1-9][0-9]* tests?$' "$log"; then
+        verdict=no-test
+    else
+        verdict=survived
+    fi
+}
+
+shopt -s nullglob
+patches=("$here"/mutants/*.patch)
+for patch in "${patches[@]}"; do
+    name=$(basename "$patch" .patch)
+    [[ -n $only && $name != *"$only"* ]] && continue
+    total=$((total + 1))
+    invariant=$(sed -n 's/^# invariant: *//p' "$patch" | head -n 1)
+    mapfile -t checks < <(sed -n 's/^# check: *//p' "$patch")
+    mapfile -t mutant_env < <(sed -n 's/^# env: *//p' "$patch")
+    mutant_env=(PROPTEST_CASES=2000 SHUTTLE_ITERATIONS=1000 "${mutant_env[@]}")
+    check_timeout=$(sed -n 's/^# timeout: *//p' "$patch" | head -n 1)
+    check_timeout=${check_timeout:-$default_timeout}
+    echo "==> $name   [$((SECONDS - started))s]" >&2
+
+    rm -rf "$work"
+    cp -a "$pristine" "$work"
+    # Fresh mtimes: cargo must never take a reverted file for an unchanged one.
+    find "$work" -name '*.rs' -exec touch {} +
+    if ((${#checks[@]} == 0)); then
+        rows+=("$name|$invariant|NO CHECK LISTED|-|-")
+        broken=$((broken + 1))
+        continue
+    fi
+    if ! (cd "$work" && patch -p1 --dry-run -s <"$patch" >"$logs/$name.patch.log" 2>&1); then
+        echo "mutants.sh: $name: the patch no longer applies to the current source:" >&2
+        cat "$logs/$name.patch.log" >&2
+        rows+=("$name|$invariant|PATCH DOES NOT APPLY|-|-")
+        broken=$((broken + 1))
+        continue
+    fi
+    (cd "$work" && patch -p1 -s <"$patch")
+
+    result="SURVIVED"
+    iters=-
+    time=-
+    check_no=0
+    for check in "${checks[@]}"; do
+        check_no=$((check_no + 1))
+        read -r -a words <<<"$check"
+        verdict=
+        iterations=-
+        elapsed=0
+        run_check "${words[@]}"
+        case $verdict in
+        killed | hang)
+            result="$check"
+            [[ $verdict == hang ]] && result="$check (hang)"
+            iters=$iterations
+            time="${elapsed}s"
+            killed=$((killed + 1))
+            echo "    killed by: $result ($iters, ${elapsed}s)" >&2
+            break
+            ;;
+        survived)
+            echo "    survived: $check (${elapsed}s)" >&2
+            ;;
+        build-failed)
+            echo "mutants.sh: $name: DOES NOT COMPILE for '$check' (a build failure is not a kill)" >&2
+            result="DOES NOT COMPILE ($check)"
+            broken=$((broken + 1))
+            break
+            ;;
+        no-test)
+            echo "mutants.sh: $name: '$check' ran no test (renamed?)" >&2
+            result="CHECK RAN NO TEST ($check)"
+            broken=$((broken + 1))
+            break
+            ;;
+        *)
+            result="BAD CHECK ($check)"
+            broken=$((broken + 1))
+            break
+            ;;
+        esac
+    done
+    rows+=("$name|$invariant|$result|$iters|$time")
+done
+
+echo
+echo "| mutant | invariant | killed by | iterations | time |"
+echo "|---|---|---|---|---|"
+for row in "${rows[@]}"; do
+    IFS='|' read -r a b c d e <<<"$row"
+    echo "| $a | $b | $c | $d | $e |"
+done
+echo
+echo "gate time: $((SECONDS - started)) s (time column: the killing check's run, build excluded; iterations: loom interleavings when the model prints them, shuttle failing iteration/of, proptest failing case)"
+echo "mutants: $killed killed of $total"
+if ((killed < total || broken > 0 || total == 0)); then
+    exit 1
+fi
