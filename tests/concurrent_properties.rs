@@ -21,6 +21,8 @@
 //! `proptest-regressions/concurrent_properties.txt` and replayed first by every later run (a
 //! replayed concurrent failure reproduces the same scenario, not necessarily the same schedule).
 
+mod common;
+
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
@@ -30,7 +32,6 @@ use std::task::Poll;
 use std::time::Duration;
 
 use proptest::prelude::*;
-use proptest::test_runner::FileFailurePersistence;
 use tokio_mpmc::{Queue, SendError, TryRecvError, TrySendError};
 
 /// Cases of the main property run by a plain `cargo test`; `PROPTEST_CASES` overrides it.
@@ -43,19 +44,16 @@ const WAITER_CASES: u32 = 5_000;
 const CASE_TIMEOUT: Duration = Duration::from_secs(20);
 
 fn config(default_cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|cases| cases.parse().ok())
-        .unwrap_or(default_cases);
     ProptestConfig {
-        cases,
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/proptest-regressions/concurrent_properties.txt"
-        )))),
         // A hanging case costs `CASE_TIMEOUT` per shrink step: bound the shrinking time.
         max_shrink_time: 120_000,
-        ..ProptestConfig::default()
+        ..common::proptest_config(
+            default_cases,
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/proptest-regressions/concurrent_properties.txt"
+            ),
+        )
     }
 }
 

@@ -14,27 +14,23 @@
 //! `PROPTEST_CASES=N` replaces the default case count; failures are saved in
 //! `proptest-regressions/differential.txt` and replayed first by every later run.
 
+mod common;
+
 use crossbeam_queue::ArrayQueue;
 use proptest::prelude::*;
-use proptest::test_runner::FileFailurePersistence;
 use tokio_mpmc::{Queue, TryRecvError, TrySendError};
 
 /// Cases run by a plain `cargo test` (under 10 s on a 2-core machine); `PROPTEST_CASES` overrides it.
 const DEFAULT_CASES: u32 = 50_000;
 
 fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|cases| cases.parse().ok())
-        .unwrap_or(DEFAULT_CASES);
-    ProptestConfig {
-        cases,
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(concat!(
+    common::proptest_config(
+        DEFAULT_CASES,
+        concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/proptest-regressions/differential.txt"
-        )))),
-        ..ProptestConfig::default()
-    }
+        ),
+    )
 }
 
 /// A burst of identical operations.

@@ -20,6 +20,8 @@
 //! `PROPTEST_CASES=N` replaces the default case count; failures are saved in
 //! `proptest-regressions/model_based.txt` and replayed first by every later run.
 
+mod common;
+
 use std::collections::VecDeque;
 use std::future::IntoFuture;
 use std::sync::Arc;
@@ -27,7 +29,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::Poll;
 
 use proptest::prelude::*;
-use proptest::test_runner::FileFailurePersistence;
 use tokio_mpmc::{Queue, SendError, TryRecvError, TrySendError};
 
 /// Cases run by a plain `cargo test` (about 25 s on a 2-core machine); `PROPTEST_CASES` overrides it.
@@ -37,18 +38,13 @@ const DEFAULT_CASES: u32 = 50_000;
 const MAX_OPS: usize = 400;
 
 fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|cases| cases.parse().ok())
-        .unwrap_or(DEFAULT_CASES);
-    ProptestConfig {
-        cases,
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(concat!(
+    common::proptest_config(
+        DEFAULT_CASES,
+        concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/proptest-regressions/model_based.txt"
-        )))),
-        ..ProptestConfig::default()
-    }
+        ),
+    )
 }
 
 /// How many times each item has been dropped, indexed by item id.

@@ -1,0 +1,18 @@
+//! What the property-test files share: the case count and where failure seeds are kept.
+
+use proptest::test_runner::{Config, FileFailurePersistence};
+
+/// `default_cases` cases (what a plain `cargo test` runs), or `PROPTEST_CASES` when it is set (proptest's own
+/// `with_cases` would ignore the variable); failure seeds persist to `regressions_file`, which every later run
+/// replays first.
+pub fn proptest_config(default_cases: u32, regressions_file: &'static str) -> Config {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|cases| cases.parse().ok())
+        .unwrap_or(default_cases);
+    Config {
+        cases,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(regressions_file))),
+        ..Config::default()
+    }
+}
