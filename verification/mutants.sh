@@ -34,6 +34,12 @@ export CARGO_TERM_COLOR=never RUST_BACKTRACE=0
 
 cd "$root" || exit 2
 scratch=$root/target/mutants-src
+# Target dirs per cfg. `.ci/run` points them at the dirs its own std/loom/shuttle builds just filled, so the
+# dependencies are not built again (the mutated crate lives at another path: its artifacts never mix with
+# the real crate's).
+std_target=${MUTANT_TARGET_STD:-$root/target/mutants-std}
+loom_target=${MUTANT_TARGET_LOOM:-$root/target/mutants-loom}
+shuttle_target=${MUTANT_TARGET_SHUTTLE:-$root/target/mutants-shuttle}
 mkdir -p "$scratch"
 # One gate at a time per checkout: the scratch copy and target dirs are shared.
 exec 9>"$scratch/lock"
@@ -65,7 +71,7 @@ run_check() {
     local target flags=() build=() run=() log
     case $kind in
     loom | shuttle)
-        target=$root/target/mutants-$kind
+        if [[ $kind == loom ]]; then target=$loom_target; else target=$shuttle_target; fi
         flags=(--cfg "$kind")
         build=(cargo test --lib --no-run)
         run=(cargo test --lib -- "$@")
@@ -76,7 +82,7 @@ run_check() {
             verdict=bad-check
             return
         fi
-        target=$root/target/mutants-std
+        target=$std_target
         build=(cargo test --test "$2" --no-run)
         run=(cargo test --test "$2" -- "${@:3}")
         ;;
