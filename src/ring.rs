@@ -122,6 +122,7 @@ impl<T> Ring<T> {
     /// `Full(value)` when the ring holds `capacity` values, `Closed(value)` once [`Ring::close`] was called.
     pub(crate) fn try_push(&self, value: T) -> Result<bool, TrySendError<T>> {
         let mut step = 0;
+        // Relaxed: only a guess, checked by the stamp and the compare-exchange.
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
             if tail & self.closed_bit != 0 {
@@ -180,6 +181,7 @@ impl<T> Ring<T> {
     /// which is final: a closed tail never moves again.
     pub(crate) fn try_pop(&self) -> Result<(T, bool), TryRecvError> {
         let mut step = 0;
+        // Relaxed: only a guess, checked by the stamp and the compare-exchange.
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
             let pos = head & !self.flags();
@@ -240,6 +242,7 @@ impl<T> Ring<T> {
     }
 
     pub(crate) fn is_closed(&self) -> bool {
+        // Relaxed: a snapshot; pushes see CLOSED through their compare-exchange on `tail`.
         self.tail.load(Ordering::Relaxed) & self.closed_bit != 0
     }
 
