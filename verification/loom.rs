@@ -425,3 +425,30 @@ fn i5_a_receive_cancelled_mid_race_loses_no_value() {
         },
     );
 }
+
+/// I1: a receiver waiting on a capacity-2 queue is woken when two sends race, although the send that
+/// finishes last does not take the queue from empty to non-empty (waking only on that transition, as
+/// tokio-mpmc 0.2.4 did, strands the receiver).
+#[test]
+fn i1_a_waiting_receiver_is_woken_by_two_racing_sends() {
+    explore(
+        "i1_a_waiting_receiver_is_woken_by_two_racing_sends",
+        Some(3),
+        || {
+            let queue = Queue::new(2);
+            let receiver = {
+                let queue = queue.clone();
+                thread::spawn(move || block_on(queue.receive()).unwrap().unwrap())
+            };
+            let sender = {
+                let queue = queue.clone();
+                thread::spawn(move || queue.try_send(1).unwrap())
+            };
+            queue.try_send(2).unwrap();
+            sender.join().unwrap();
+            let mut got = [receiver.join().unwrap(), queue.try_receive().unwrap()];
+            got.sort_unstable();
+            assert_eq!(got, [1, 2]);
+        },
+    );
+}
