@@ -10,6 +10,7 @@
 use std::future::Future;
 use std::io::Write;
 use std::pin::{Pin, pin};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
@@ -22,17 +23,18 @@ use crate::{Queue, SendError, TryRecvError, TrySendError};
 /// Runs `model` for every interleaving loom explores within `preemption_bound` (`None`: all of them) and
 /// prints how many it explored. The print bypasses the test harness's capture so that it always shows.
 fn explore(name: &str, preemption_bound: Option<usize>, model: impl Fn() + Send + Sync + 'static) {
-    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    // One counter per model (a `static` would be shared by every model running on parallel test threads).
+    let runs = Arc::new(AtomicUsize::new(0));
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = builder.preemption_bound.or(preemption_bound);
     let bound = builder.preemption_bound;
     let started = Instant::now();
-    let before = RUNS.load(Relaxed);
+    let counter = Arc::clone(&runs);
     builder.check(move || {
-        RUNS.fetch_add(1, Relaxed);
+        counter.fetch_add(1, Relaxed);
         model();
     });
-    let runs = RUNS.load(Relaxed) - before;
+    let runs = runs.load(Relaxed);
     let bound = bound.map_or("none (exhaustive)".to_string(), |b| b.to_string());
     let _ = writeln!(
         std::io::stderr(),
