@@ -7,9 +7,9 @@ use std::path::Path;
 
 use tokio_mpmc_bench::peers::Peer;
 
-const REGEN: &str = "CARGO_TARGET_DIR=/work/target-bench cargo run --release -p tokio-mpmc-bench --bin throughput \\
-  && CARGO_TARGET_DIR=/work/target-bench cargo run --release -p tokio-mpmc-bench --bin latency \\
-  && CARGO_TARGET_DIR=/work/target-bench cargo run --release -p tokio-mpmc-bench --bin report";
+const REGEN: &str = "CARGO_TARGET_DIR=target/bench cargo run --release -p tokio-mpmc-bench --bin throughput \\
+  && CARGO_TARGET_DIR=target/bench cargo run --release -p tokio-mpmc-bench --bin latency \\
+  && CARGO_TARGET_DIR=target/bench cargo run --release -p tokio-mpmc-bench --bin report";
 
 /// One summary row of throughput.csv.
 #[derive(Clone, Debug)]
