@@ -114,8 +114,17 @@ impl<T> Core<T> {
     /// meant for a slot its own success did not use: a pop can pick this waiter between its successful
     /// re-check and this call. So while a slot is free, the wake-up goes on to the next sender; when the ring
     /// is full, every later pop sees the `WAITING` bit of the senders still registered.
+    ///
+    /// Without the lock when the senders' `WAITING` bit reads clear. This waiter set the bit when it
+    /// registered, and the bit is cleared only under the lock with the list empty, so a clear bit read after
+    /// that set means the list emptied since: this waiter was notified (or woken by close) and has no entry
+    /// to remove. Every sender registered since set the bit after that clear, so its own re-check sees every
+    /// slot freed before then: no wake-up to pass on either.
     fn finish_send(&self, waiter: &mut Option<WaiterId>) {
         if let Some(id) = waiter.take() {
+            if !self.ring.senders_waiting() {
+                return;
+            }
             let unmark = || self.ring.clear_senders_waiting();
             if !self.senders.finish(id, unmark) && self.ring.len() < self.ring.capacity() {
                 self.senders.notify_one(unmark);
@@ -123,9 +132,13 @@ impl<T> Core<T> {
         }
     }
 
-    /// Ends the registration of a receive that completed; as `finish_send`, with values for slots.
+    /// Ends the registration of a receive that completed; as `finish_send`, with values for slots and the
+    /// receivers' `WAITING` bit.
     fn finish_receive(&self, waiter: &mut Option<WaiterId>) {
         if let Some(id) = waiter.take() {
+            if !self.ring.receivers_waiting() {
+                return;
+            }
             let unmark = || self.ring.clear_receivers_waiting();
             if !self.receivers.finish(id, unmark) && self.ring.len() > 0 {
                 self.receivers.notify_one(unmark);

@@ -259,6 +259,19 @@ impl<T> Ring<T> {
         self.head.fetch_and(!self.waiting_bit, Ordering::Relaxed);
     }
 
+    /// Whether the senders' `WAITING` bit is set.
+    pub(crate) fn senders_waiting(&self) -> bool {
+        // Relaxed: a caller that set the bit reads that write or a later one (read-after-write coherence of
+        // `head`), which is all `Core::finish_send` relies on.
+        self.head.load(Ordering::Relaxed) & self.waiting_bit != 0
+    }
+
+    /// Whether the receivers' `WAITING` bit is set.
+    pub(crate) fn receivers_waiting(&self) -> bool {
+        // Relaxed: as `senders_waiting`, with `tail`.
+        self.tail.load(Ordering::Relaxed) & self.waiting_bit != 0
+    }
+
     /// Marks that receivers may be waiting. Call with the receivers' waiter-list lock held.
     pub(crate) fn set_receivers_waiting(&self) {
         // Relaxed: as `set_senders_waiting`, with pushes and `tail`.

@@ -58,6 +58,19 @@ git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$pristine" ||
     exit 2
 }
 
+# The target dirs may be shared with ordinary builds (CI passes its own). They end up holding the last
+# mutant's build of this crate, which cargo can take as fresh for the real sources (its dep-info names the
+# scratch copy, whose files are newer): drop the crate's own artifacts on exit so the next build recompiles it.
+forget_mutant_builds() {
+    local dir
+    for dir in "$std_target" "$loom_target" "$shuttle_target"; do
+        if [[ -d $dir ]]; then
+            (cd "$root" && cargo clean -q -p tokio-mpmc --target-dir "$dir") || true
+        fi
+    done
+}
+trap forget_mutant_builds EXIT
+
 started=$SECONDS
 rows=()
 killed=0
