@@ -123,9 +123,5 @@ proptest! {
 /// `PROPTEST_CASES` really sets the case count (proptest's `with_cases` would ignore it).
 #[test]
 fn proptest_cases_env_var_sets_the_case_count() {
-    let expected = match std::env::var("PROPTEST_CASES") {
-        Ok(cases) => cases.parse().expect("PROPTEST_CASES is a number"),
-        Err(_) => DEFAULT_CASES,
-    };
-    assert_eq!(config().cases, expected);
+    assert_eq!(config().cases, common::expected_cases(DEFAULT_CASES));
 }

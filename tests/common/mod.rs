@@ -16,3 +16,12 @@ pub fn proptest_config(default_cases: u32, regressions_file: &'static str) -> Co
         ..Config::default()
     }
 }
+
+/// The case count a run should use: `PROPTEST_CASES` when it is set, else `default_cases`. Each property file
+/// checks its configuration against it, independently of `proptest_config`'s own parsing.
+pub fn expected_cases(default_cases: u32) -> u32 {
+    match std::env::var("PROPTEST_CASES") {
+        Ok(cases) => cases.parse().expect("PROPTEST_CASES is a number"),
+        Err(_) => default_cases,
+    }
+}
