@@ -64,11 +64,11 @@
 #![warn(missing_docs)]
 #![warn(missing_debug_implementations)]
 
-mod core;
 mod error;
 mod queue;
+mod shared;
 #[allow(unsafe_code)]
-mod ring;
+mod storage;
 mod sync;
 mod waiters;
 

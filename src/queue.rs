@@ -5,7 +5,7 @@ use std::future::{Future, IntoFuture, Ready, ready};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::core::Core;
+use crate::shared::Shared;
 use crate::error::{QueueError, SendError, TryRecvError, TrySendError};
 use crate::sync::Arc;
 use crate::waiters::WaiterId;
@@ -42,7 +42,7 @@ use crate::waiters::WaiterId;
 /// # });
 /// ```
 pub struct Queue<T> {
-    core: Arc<Core<T>>,
+    shared: Arc<Shared<T>>,
 }
 
 impl<T> Queue<T> {
@@ -65,7 +65,7 @@ impl<T> Queue<T> {
     #[must_use]
     pub fn new(capacity: usize) -> Self {
         Queue {
-            core: Arc::new(Core::new(capacity)),
+            shared: Arc::new(Shared::new(capacity)),
         }
     }
 
@@ -94,7 +94,7 @@ impl<T> Queue<T> {
     /// ```
     pub fn send(&self, value: T) -> SendFuture<'_, T> {
         SendFuture {
-            core: &self.core,
+            shared: &self.shared,
             value: Some(value),
             waiter: None,
         }
@@ -129,7 +129,7 @@ impl<T> Queue<T> {
     /// ```
     pub fn receive(&self) -> ReceiveFuture<'_, T> {
         ReceiveFuture {
-            core: &self.core,
+            shared: &self.shared,
             waiter: None,
         }
     }
@@ -151,7 +151,7 @@ impl<T> Queue<T> {
     /// assert_eq!(queue.try_send(2), Err(TrySendError::Full(2)));
     /// ```
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        self.core.try_send(value)
+        self.shared.try_send(value)
     }
 
     /// Receives the oldest value if there is one now.
@@ -172,7 +172,7 @@ impl<T> Queue<T> {
     /// assert_eq!(queue.try_receive(), Ok(7));
     /// ```
     pub fn try_receive(&self) -> Result<T, TryRecvError> {
-        self.core.try_receive()
+        self.shared.try_receive()
     }
 
     /// Closes the queue, for every handle.
@@ -194,19 +194,19 @@ impl<T> Queue<T> {
     /// ```
     pub fn close(&self) -> Close {
         Close {
-            first: self.core.close(),
+            first: self.shared.close(),
         }
     }
 
     /// Whether [`close`](Queue::close) was called.
     pub fn is_closed(&self) -> bool {
-        self.core.ring().is_closed()
+        self.shared.is_closed()
     }
 
     /// The number of values inside. Never more than [`capacity`](Queue::capacity), even while other tasks
     /// send and receive (it is then a snapshot of one instant).
     pub fn len(&self) -> usize {
-        self.core.ring().len()
+        self.shared.len()
     }
 
     /// Whether the queue holds no value.
@@ -221,7 +221,7 @@ impl<T> Queue<T> {
 
     /// The most values the queue holds.
     pub fn capacity(&self) -> usize {
-        self.core.ring().capacity()
+        self.shared.capacity()
     }
 }
 
@@ -229,7 +229,7 @@ impl<T> Clone for Queue<T> {
     /// Another handle to the same queue.
     fn clone(&self) -> Self {
         Queue {
-            core: Arc::clone(&self.core),
+            shared: Arc::clone(&self.shared),
         }
     }
 }
@@ -247,7 +247,7 @@ impl<T> fmt::Debug for Queue<T> {
 /// The future of [`Queue::send`].
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct SendFuture<'a, T> {
-    core: &'a Core<T>,
+    shared: &'a Shared<T>,
     /// `Some` until the future completes.
     value: Option<T>,
     waiter: Option<WaiterId>,
@@ -261,7 +261,7 @@ impl<T> Future for SendFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.core
+        this.shared
             .poll_send(&mut this.value, &mut this.waiter, cx)
             .map_err(SendError)
     }
@@ -269,7 +269,7 @@ impl<T> Future for SendFuture<'_, T> {
 
 impl<T> Drop for SendFuture<'_, T> {
     fn drop(&mut self) {
-        self.core.cancel_send(&mut self.waiter);
+        self.shared.cancel_send(&mut self.waiter);
     }
 }
 
@@ -285,7 +285,7 @@ impl<T> fmt::Debug for SendFuture<'_, T> {
 /// The future of [`Queue::receive`].
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct ReceiveFuture<'a, T> {
-    core: &'a Core<T>,
+    shared: &'a Shared<T>,
     waiter: Option<WaiterId>,
 }
 
@@ -294,13 +294,13 @@ impl<T> Future for ReceiveFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.core.poll_receive(&mut this.waiter, cx).map(Ok)
+        this.shared.poll_receive(&mut this.waiter, cx).map(Ok)
     }
 }
 
 impl<T> Drop for ReceiveFuture<'_, T> {
     fn drop(&mut self) {
-        self.core.cancel_receive(&mut self.waiter);
+        self.shared.cancel_receive(&mut self.waiter);
     }
 }
 

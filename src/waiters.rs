@@ -4,7 +4,7 @@
 //! the oldest entry and wakes it, so an id missing from the list means *notified*. A future must:
 //! 1. try its operation; on failure **register**, then **try again** before returning `Pending` (an operation
 //!    that completed between the two tries either sees the waiter or is seen by the second try);
-//! 2. on completion, [`WaitList::finish`] its registration (`Core` skips this when the side's `WAITING` bit
+//! 2. on completion, [`WaitList::finish`] its registration (`Shared` skips this when the side's `WAITING` bit
 //!    reads clear: the list emptied after the future registered, so its entry is already gone);
 //! 3. when dropped while registered, [`WaitList::cancel`], which passes an unconsumed wake-up on to the next
 //!    waiter.

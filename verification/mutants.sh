@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The seeded-mutant gate: every check of the crate must be able to fail.
 #
-# Each verification/mutants/NN-name.patch is a small realistic bug in the production source (a unified diff
-# applied with `patch -p1` from the crate root) with header lines before the diff:
+# Each verification/mutants/NN-name.mutant is a small realistic bug in the production source: find/replace
+# edits applied by verification/apply_mutant.py (each edit's text must occur exactly once, so the gate
+# survives refactors that move code and fails loudly when an edit no longer matches), after header lines:
 #
 #   # mutant: <one-line description>
 #   # invariant: I1, I3
@@ -13,17 +14,17 @@
 #   # timeout: <seconds>                          (optional, per check; default $MUTANT_TIMEOUT or 120)
 #
 # For each mutant, a copy of the crate (tracked and untracked-not-ignored files of the working tree) is reset
-# from a pristine copy, the patch is applied (`--dry-run` first: a patch that no longer applies fails the
-# gate), each check's test binary is built (a mutant that does not compile fails the gate; a build failure is
+# from a pristine copy, the edits are applied (checked first: an edit that no longer matches exactly once fails
+# the gate), each check's test binary is built (a mutant that does not compile fails the gate; a build failure is
 # never a kill) and run under `timeout` (a timeout is a kill, marked "hang"). A check that runs no test at all
 # (a renamed test) fails the gate too. Persistent target dirs target/mutants-{std,loom,shuttle} keep the
 # dependencies built once.
 #
 # Defaults for the checks: PROPTEST_CASES=2000, SHUTTLE_ITERATIONS=1000 (a mutant's `# env:` overrides them).
 #
-# Usage: bash verification/mutants.sh [PATTERN]   (PATTERN: only the patches whose file name contains it)
+# Usage: bash verification/mutants.sh [PATTERN]   (PATTERN: only the mutants whose file name contains it)
 # Last line of output: `mutants: K killed of N`; exit status non-zero unless every mutant was killed and every
-# patch applied and compiled.
+# mutant applied and compiled.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -112,7 +113,7 @@ run_check() {
         tail -n 30 "$log.build" >&2
         return
     fi
-    # The crate must have been recompiled from the patched copy: a build that found it "fresh" (another cargo
+    # The crate must have been recompiled from the mutated copy: a build that found it "fresh" (another cargo
     # wrote the same target dir with newer timestamps) would test a stale binary.
     if ! grep -q '^ *Compiling tokio-mpmc ' "$log.build"; then
         find "$work" -name '*.rs' -exec touch {} +
@@ -151,16 +152,16 @@ run_check() {
 }
 
 shopt -s nullglob
-patches=("$here"/mutants/*.patch)
-for patch in "${patches[@]}"; do
-    name=$(basename "$patch" .patch)
+mutants=("$here"/mutants/*.mutant)
+for mutant in "${mutants[@]}"; do
+    name=$(basename "$mutant" .mutant)
     [[ -n $only && $name != *"$only"* ]] && continue
     total=$((total + 1))
-    invariant=$(sed -n 's/^# invariant: *//p' "$patch" | head -n 1)
-    mapfile -t checks < <(sed -n 's/^# check: *//p' "$patch")
-    mapfile -t mutant_env < <(sed -n 's/^# env: *//p' "$patch")
+    invariant=$(sed -n 's/^# invariant: *//p' "$mutant" | head -n 1)
+    mapfile -t checks < <(sed -n 's/^# check: *//p' "$mutant")
+    mapfile -t mutant_env < <(sed -n 's/^# env: *//p' "$mutant")
     mutant_env=(PROPTEST_CASES=2000 SHUTTLE_ITERATIONS=1000 "${mutant_env[@]}")
-    check_timeout=$(sed -n 's/^# timeout: *//p' "$patch" | head -n 1)
+    check_timeout=$(sed -n 's/^# timeout: *//p' "$mutant" | head -n 1)
     check_timeout=${check_timeout:-$default_timeout}
     echo "==> $name   [$((SECONDS - started))s]" >&2
 
@@ -173,14 +174,13 @@ for patch in "${patches[@]}"; do
         broken=$((broken + 1))
         continue
     fi
-    if ! (cd "$work" && patch -p1 --dry-run -s <"$patch" >"$logs/$name.patch.log" 2>&1); then
-        echo "mutants.sh: $name: the patch no longer applies to the current source:" >&2
-        cat "$logs/$name.patch.log" >&2
-        rows+=("$name|$invariant|PATCH DOES NOT APPLY|-|-")
+    if ! (cd "$work" && python3 "$here/apply_mutant.py" "$mutant") >"$logs/$name.apply.log" 2>&1; then
+        echo "mutants.sh: $name: the mutant no longer applies to the current source:" >&2
+        cat "$logs/$name.apply.log" >&2
+        rows+=("$name|$invariant|MUTANT DOES NOT APPLY|-|-")
         broken=$((broken + 1))
         continue
     fi
-    (cd "$work" && patch -p1 -s <"$patch")
 
     result="SURVIVED"
     iters=-

@@ -1,13 +1,15 @@
-//! The shared state behind every handle: the ring plus one waiter list per side, and the one place where an
-//! operation on the ring is combined with waiting. Public faces (`Queue`, its futures) only call in here.
+//! The shared state behind every handle: the storage plus one waiter list per side, and the one place where an
+//! operation on the storage is combined with waiting. Every public call is written once here; the faces
+//! (`Queue` and its futures) are thin wrappers.
 
 use std::task::{Context, Poll};
 
 use crate::error::{TryRecvError, TrySendError};
-use crate::ring::Ring;
+use crate::storage::ring::Ring;
+use crate::storage::{Popped, Pushed};
 use crate::waiters::{WaitList, WaiterId};
 
-pub(crate) struct Core<T> {
+pub(crate) struct Shared<T> {
     ring: Ring<T>,
     /// Senders waiting for a free slot; their `WAITING` bit is in the ring's head.
     senders: WaitList,
@@ -15,36 +17,51 @@ pub(crate) struct Core<T> {
     receivers: WaitList,
 }
 
-impl<T> Core<T> {
+impl<T> Shared<T> {
     #[track_caller]
     pub(crate) fn new(capacity: usize) -> Self {
-        Core {
+        Shared {
             ring: Ring::new(capacity),
             senders: WaitList::new(),
             receivers: WaitList::new(),
         }
     }
 
-    pub(crate) fn ring(&self) -> &Ring<T> {
-        &self.ring
+    /// The most values inside at once.
+    pub(crate) fn capacity(&self) -> usize {
+        self.ring.capacity()
+    }
+
+    /// The number of values inside: a snapshot, never above the capacity.
+    pub(crate) fn len(&self) -> usize {
+        self.ring.len()
+    }
+
+    /// Whether the queue was closed.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.ring.is_closed()
     }
 
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        let receivers_waiting = self.ring.try_push(value)?;
-        if receivers_waiting {
-            self.receivers
-                .notify_one(|| self.ring.clear_receivers_waiting());
+        match self.ring.try_push(value)? {
+            Pushed::Quiet => {}
+            Pushed::ReceiversWaiting => {
+                self.receivers
+                    .notify_one(|| self.ring.clear_receivers_waiting());
+            }
         }
         Ok(())
     }
 
     pub(crate) fn try_receive(&self) -> Result<T, TryRecvError> {
-        let (value, senders_waiting) = self.ring.try_pop()?;
-        if senders_waiting {
-            self.senders
-                .notify_one(|| self.ring.clear_senders_waiting());
+        match self.ring.try_pop()? {
+            Popped::Quiet(value) => Ok(value),
+            Popped::SendersWaiting(value) => {
+                self.senders
+                    .notify_one(|| self.ring.clear_senders_waiting());
+                Ok(value)
+            }
         }
-        Ok(value)
     }
 
     /// Polls a send of `*value` for the future whose registration is `*waiter`: takes the value when it is
@@ -126,7 +143,7 @@ impl<T> Core<T> {
                 return;
             }
             let unmark = || self.ring.clear_senders_waiting();
-            if !self.senders.finish(id, unmark) && self.ring.len() < self.ring.capacity() {
+            if !self.senders.finish(id, unmark) && self.len() < self.capacity() {
                 self.senders.notify_one(unmark);
             }
         }
@@ -140,7 +157,7 @@ impl<T> Core<T> {
                 return;
             }
             let unmark = || self.ring.clear_receivers_waiting();
-            if !self.receivers.finish(id, unmark) && self.ring.len() > 0 {
+            if !self.receivers.finish(id, unmark) && self.len() > 0 {
                 self.receivers.notify_one(unmark);
             }
         }

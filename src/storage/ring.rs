@@ -28,6 +28,7 @@
 
 use std::mem::MaybeUninit;
 
+use super::{Popped, Pushed};
 use crate::error::{TryRecvError, TrySendError};
 use crate::sync::{AtomicUsize, CachePadded, Ordering, UnsafeCell, backoff, fence};
 
@@ -120,7 +121,7 @@ impl<T> Ring<T> {
     ///
     /// # Errors
     /// `Full(value)` when the ring holds `capacity` values, `Closed(value)` once [`Ring::close`] was called.
-    pub(crate) fn try_push(&self, value: T) -> Result<bool, TrySendError<T>> {
+    pub(crate) fn try_push(&self, value: T) -> Result<Pushed, TrySendError<T>> {
         let mut step = 0;
         // Relaxed: only a guess, checked by the stamp and the compare-exchange.
         let mut tail = self.tail.load(Ordering::Relaxed);
@@ -151,7 +152,11 @@ impl<T> Ring<T> {
                         slot.value.with_mut(|cell| unsafe { (*cell).write(value) });
                         // Release: the value is written before a pop can see the slot as ready.
                         slot.stamp.store(pos + 1, Ordering::Release);
-                        return Ok(tail & self.waiting_bit != 0);
+                        return Ok(if tail & self.waiting_bit != 0 {
+                            Pushed::ReceiversWaiting
+                        } else {
+                            Pushed::Quiet
+                        });
                     }
                     Err(current) => tail = current,
                 }
@@ -179,7 +184,7 @@ impl<T> Ring<T> {
     /// # Errors
     /// `Empty` when there is no value and the ring is open; `Closed` when there is none and it is closed,
     /// which is final: a closed tail never moves again.
-    pub(crate) fn try_pop(&self) -> Result<(T, bool), TryRecvError> {
+    pub(crate) fn try_pop(&self) -> Result<Popped<T>, TryRecvError> {
         let mut step = 0;
         // Relaxed: only a guess, checked by the stamp and the compare-exchange.
         let mut head = self.head.load(Ordering::Relaxed);
@@ -207,7 +212,11 @@ impl<T> Ring<T> {
                         // Release: our read is done before a push can see the slot as free.
                         slot.stamp
                             .store(pos.wrapping_add(self.one_lap), Ordering::Release);
-                        return Ok((value, head & self.waiting_bit != 0));
+                        return Ok(if head & self.waiting_bit != 0 {
+                            Popped::SendersWaiting(value)
+                        } else {
+                            Popped::Quiet(value)
+                        });
                     }
                     Err(current) => head = current,
                 }
@@ -332,11 +341,18 @@ impl<T> Drop for Ring<T> {
 mod tests {
     use super::*;
 
+    /// The value a pop took, whatever it learned about waiting senders.
+    fn value_of<T>(popped: Popped<T>) -> T {
+        match popped {
+            Popped::Quiet(value) | Popped::SendersWaiting(value) => value,
+        }
+    }
+
     #[test]
     fn fills_to_capacity_then_reports_full_with_the_value() {
         let ring = Ring::new(3);
         for value in 0..3 {
-            assert_eq!(ring.try_push(value).ok(), Some(false));
+            assert_eq!(ring.try_push(value).ok(), Some(Pushed::Quiet));
         }
         assert!(matches!(ring.try_push(3), Err(TrySendError::Full(3))));
         assert_eq!(ring.len(), 3);
@@ -349,14 +365,14 @@ mod tests {
             let mut next_out = 0;
             for value in 0..100 {
                 if ring.try_push(value).is_err() {
-                    assert_eq!(ring.try_pop().unwrap().0, next_out);
+                    assert_eq!(value_of(ring.try_pop().unwrap()), next_out);
                     next_out += 1;
                     ring.try_push(value).unwrap();
                 }
                 assert!(ring.len() <= capacity);
             }
-            while let Ok((value, _)) = ring.try_pop() {
-                assert_eq!(value, next_out);
+            while let Ok(popped) = ring.try_pop() {
+                assert_eq!(value_of(popped), next_out);
                 next_out += 1;
             }
             assert_eq!(next_out, 100);
@@ -370,23 +386,23 @@ mod tests {
         assert!(ring.close());
         assert!(!ring.close());
         assert!(matches!(ring.try_push(2), Err(TrySendError::Closed(2))));
-        assert_eq!(ring.try_pop().map(|(v, _)| v), Ok(1));
-        assert_eq!(ring.try_pop().map(|(v, _)| v), Err(TryRecvError::Closed));
-        assert_eq!(ring.try_pop().map(|(v, _)| v), Err(TryRecvError::Closed));
+        assert_eq!(ring.try_pop().map(value_of), Ok(1));
+        assert_eq!(ring.try_pop().map(value_of), Err(TryRecvError::Closed));
+        assert_eq!(ring.try_pop().map(value_of), Err(TryRecvError::Closed));
     }
 
     #[test]
     fn waiting_bits_are_reported_and_do_not_disturb_positions() {
         let ring = Ring::new(2);
         ring.set_receivers_waiting();
-        assert_eq!(ring.try_push(1).ok(), Some(true));
+        assert_eq!(ring.try_push(1).ok(), Some(Pushed::ReceiversWaiting));
         ring.clear_receivers_waiting();
-        assert_eq!(ring.try_push(2).ok(), Some(false));
+        assert_eq!(ring.try_push(2).ok(), Some(Pushed::Quiet));
         ring.set_senders_waiting();
         assert_eq!(ring.len(), 2);
-        assert_eq!(ring.try_pop().ok(), Some((1, true)));
+        assert_eq!(ring.try_pop().ok(), Some(Popped::SendersWaiting(1)));
         ring.clear_senders_waiting();
-        assert_eq!(ring.try_pop().ok(), Some((2, false)));
+        assert_eq!(ring.try_pop().ok(), Some(Popped::Quiet(2)));
         assert_eq!(ring.len(), 0);
     }
 
