@@ -1,4 +1,7 @@
 //! Error types. Every error produced by a failed send carries the value back.
+//!
+//! Every type derives `Display` and `Error` with `thiserror`; those that carry a value write `Debug` by hand
+//! so that it needs no `T: Debug` (as tokio's do).
 
 use std::fmt;
 
@@ -16,7 +19,8 @@ pub enum QueueError {
 }
 
 /// The queue was closed: the value could not be sent and is given back.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[error("sending on a closed queue")]
 pub struct SendError<T>(pub T);
 
 impl<T> SendError<T> {
@@ -32,14 +36,6 @@ impl<T> fmt::Debug for SendError<T> {
     }
 }
 
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("sending on a closed queue")
-    }
-}
-
-impl<T> std::error::Error for SendError<T> {}
-
 impl<T> From<SendError<T>> for QueueError {
     fn from(_: SendError<T>) -> Self {
         QueueError::QueueClosed
@@ -47,11 +43,13 @@ impl<T> From<SendError<T>> for QueueError {
 }
 
 /// Why [`Queue::try_send`](crate::Queue::try_send) failed; the value is given back.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum TrySendError<T> {
     /// The queue holds `capacity` items.
+    #[error("sending on a full queue")]
     Full(T),
     /// The queue is closed.
+    #[error("sending on a closed queue")]
     Closed(T),
 }
 
@@ -82,17 +80,6 @@ impl<T> fmt::Debug for TrySendError<T> {
         }
     }
 }
-
-impl<T> fmt::Display for TrySendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TrySendError::Full(_) => f.write_str("sending on a full queue"),
-            TrySendError::Closed(_) => f.write_str("sending on a closed queue"),
-        }
-    }
-}
-
-impl<T> std::error::Error for TrySendError<T> {}
 
 impl<T> From<SendError<T>> for TrySendError<T> {
     fn from(SendError(value): SendError<T>) -> Self {

@@ -1,7 +1,7 @@
 //! The public face: `Queue<T>`, a clonable handle that both sends and receives, and its futures.
 
 use std::fmt;
-use std::future::{Future, IntoFuture, Ready, ready};
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -312,8 +312,9 @@ impl<T> fmt::Debug for ReceiveFuture<'_, T> {
     }
 }
 
-/// What [`Queue::close`] did. The close has already happened; awaiting this is optional and yields
-/// [`is_first`](Close::is_first).
+/// What [`Queue::close`] did. The close has already happened when `close` returns; `Close` is also a future,
+/// ready at once with [`is_first`](Close::is_first), so `queue.close().await`, `block_on(queue.close())` and
+/// `join!(queue.close(), …)` work as with the original `async fn close`. Ignoring it is fine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Close {
     first: bool,
@@ -326,11 +327,10 @@ impl Close {
     }
 }
 
-impl IntoFuture for Close {
+impl Future for Close {
     type Output = bool;
-    type IntoFuture = Ready<bool>;
 
-    fn into_future(self) -> Ready<bool> {
-        ready(self.first)
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<bool> {
+        Poll::Ready(self.first)
     }
 }

@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 use crate::error::{TryRecvError, TrySendError};
 use crate::storage::ring::Ring;
 use crate::storage::{Popped, Pushed};
-use crate::waiters::{WaitList, WaiterId};
+use crate::waiters::{WaitList, WaiterId, wake_all};
 
 pub(crate) struct Shared<T> {
     ring: Ring<T>,
@@ -183,10 +183,12 @@ impl<T> Shared<T> {
     /// that register later see `CLOSED` in their re-check.
     pub(crate) fn close(&self) -> bool {
         let first = self.ring.close();
-        self.senders
-            .notify_all(|| self.ring.clear_senders_waiting());
-        self.receivers
-            .notify_all(|| self.ring.clear_receivers_waiting());
+        let senders = self.senders.take_all(|| self.ring.clear_senders_waiting());
+        let receivers = self
+            .receivers
+            .take_all(|| self.ring.clear_receivers_waiting());
+        // Both lists emptied before any waker runs: one that panics cannot strand the other side.
+        wake_all(senders.into_iter().chain(receivers));
         first
     }
 }

@@ -3,13 +3,15 @@
 //! Normal builds use `std`. The model checkers replace it only inside this crate's own test build
 //! (`cfg(all(test, loom))` / `cfg(all(test, shuttle))`), as tokio does: a user's doctests and integration tests
 //! built with `RUSTFLAGS="--cfg loom"` link the `std` arm and keep working outside a model.
-//! Every arm offers the same API; `UnsafeCell` has loom's `with`/`with_mut` shape everywhere.
+//! Every arm offers the same API; `UnsafeCell` has loom's `with`/`with_mut` shape everywhere. Thread parking
+//! (`current_thread`, `park`, `Thread::unpark`) is here too, so a blocking call parks through the checker.
 
 #[cfg(all(test, loom))]
 mod imp {
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering, fence};
     pub(crate) use loom::sync::{Arc, Mutex, MutexGuard};
+    pub(crate) use loom::thread::{Thread, current as current_thread, park};
 
     /// loom must see every spin as a yield, or it explores the spin forever.
     pub(crate) fn backoff(_step: u32) {
@@ -22,6 +24,7 @@ mod imp {
     pub(crate) use super::std_cell::UnsafeCell;
     pub(crate) use shuttle::sync::atomic::{AtomicUsize, Ordering, fence};
     pub(crate) use shuttle::sync::{Arc, Mutex, MutexGuard};
+    pub(crate) use shuttle::thread::{Thread, current as current_thread, park};
 
     /// shuttle schedules cooperatively: a spin that does not yield would never let the other thread finish.
     pub(crate) fn backoff(_step: u32) {
@@ -34,6 +37,7 @@ mod imp {
     pub(crate) use super::std_cell::UnsafeCell;
     pub(crate) use std::sync::atomic::{AtomicUsize, Ordering, fence};
     pub(crate) use std::sync::{Arc, Mutex, MutexGuard};
+    pub(crate) use std::thread::{Thread, current as current_thread, park};
 
     /// Spin briefly (the other side is usually a few instructions from done), then give up the core.
     pub(crate) fn backoff(step: u32) {

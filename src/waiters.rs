@@ -49,18 +49,28 @@ impl WaitList {
     /// registered already, and calls `mark` to set the ring's `WAITING` bit. The caller must re-try its
     /// operation afterwards before it returns `Pending`.
     pub(crate) fn register(&self, id: &mut Option<WaiterId>, waker: &Waker, mark: impl FnOnce()) {
-        let mut waiters = lock(&self.waiters);
-        let waiters = &mut *waiters;
-        let waiter = *id.get_or_insert_with(|| {
-            let fresh = WaiterId(waiters.next_id);
-            waiters.next_id += 1;
-            fresh
-        });
-        match waiters.queue.binary_search_by_key(&waiter, |(id, _)| *id) {
-            Ok(found) => waiters.queue[found].1.clone_from(waker),
-            Err(place) => waiters.queue.insert(place, (waiter, waker.clone())),
-        }
-        mark();
+        // Cloned before locking and the replaced waker dropped after unlocking: a waker's clone and drop are
+        // user code, which may call back into the queue (and so lock this list).
+        let fresh = waker.clone();
+        let replaced = {
+            let mut waiters = lock(&self.waiters);
+            let waiters = &mut *waiters;
+            let waiter = *id.get_or_insert_with(|| {
+                let fresh = WaiterId(waiters.next_id);
+                waiters.next_id += 1;
+                fresh
+            });
+            let replaced = match waiters.queue.binary_search_by_key(&waiter, |(id, _)| *id) {
+                Ok(found) => Some(std::mem::replace(&mut waiters.queue[found].1, fresh)),
+                Err(place) => {
+                    waiters.queue.insert(place, (waiter, fresh));
+                    None
+                }
+            };
+            mark();
+            replaced
+        };
+        drop(replaced);
     }
 
     /// Wakes the oldest waiter, removing it from the list; calls `unmark` if the list is then empty.
@@ -79,32 +89,30 @@ impl WaitList {
         }
     }
 
-    /// Wakes every waiter (on close).
-    pub(crate) fn notify_all(&self, unmark: impl FnOnce()) {
-        let woken = {
-            let mut waiters = lock(&self.waiters);
-            unmark();
-            std::mem::take(&mut waiters.queue)
-        };
-        for (_, waker) in woken {
-            waker.wake();
-        }
+    /// Removes every waiter (on close), calling `unmark`; the caller wakes them with [`wake_all`] once it has
+    /// emptied every list it closes.
+    pub(crate) fn take_all(&self, unmark: impl FnOnce()) -> Taken {
+        let mut waiters = lock(&self.waiters);
+        unmark();
+        Taken(std::mem::take(&mut waiters.queue))
     }
 
     /// Ends the registration of a waiter whose operation completed. Returns whether it was still registered
     /// (`false`: it had been notified, and its completion consumed that wake-up).
     pub(crate) fn finish(&self, id: WaiterId, unmark: impl FnOnce()) -> bool {
-        let mut waiters = lock(&self.waiters);
-        match waiters.queue.binary_search_by_key(&id, |(id, _)| *id) {
-            Ok(found) => {
-                waiters.queue.remove(found);
-                if waiters.queue.is_empty() {
-                    unmark();
-                }
-                true
+        let removed = {
+            let mut waiters = lock(&self.waiters);
+            let removed = match waiters.queue.binary_search_by_key(&id, |(id, _)| *id) {
+                Ok(found) => waiters.queue.remove(found),
+                Err(_) => None,
+            };
+            if removed.is_some() && waiters.queue.is_empty() {
+                unmark();
             }
-            Err(_) => false,
-        }
+            removed
+        };
+        // Its waker is dropped after unlocking: dropping a waker runs user code.
+        removed.is_some()
     }
 
     /// Ends the registration of a waiter dropped before completing: a wake-up it received but did not act on
@@ -113,5 +121,36 @@ impl WaitList {
         if !self.finish(id, &unmark) {
             self.notify_one(unmark);
         }
+    }
+}
+
+/// Waiters removed from a list by [`WaitList::take_all`], still to be woken.
+pub(crate) struct Taken(VecDeque<(WaiterId, Waker)>);
+
+impl IntoIterator for Taken {
+    type Item = Waker;
+    type IntoIter = std::iter::Map<
+        std::collections::vec_deque::IntoIter<(WaiterId, Waker)>,
+        fn((WaiterId, Waker)) -> Waker,
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter().map(|(_, waker)| waker)
+    }
+}
+
+/// Wakes every one of `wakers` (call without holding any lock). A waker that panics does not keep the others
+/// from being woken: the first panic is resumed once all of them were.
+pub(crate) fn wake_all(wakers: impl IntoIterator<Item = Waker>) {
+    let mut first_panic = None;
+    for waker in wakers {
+        // AssertUnwindSafe: no state of ours is borrowed; a waker that panicked is simply gone.
+        if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()))
+        {
+            first_panic.get_or_insert(panic);
+        }
+    }
+    if let Some(panic) = first_panic {
+        std::panic::resume_unwind(panic);
     }
 }

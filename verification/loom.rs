@@ -98,6 +98,28 @@ fn i1_sender_waiting_on_full_is_woken_by_a_receive() {
     );
 }
 
+/// I1 for sync threads: a thread blocked (parked through the facade, as the blocking calls are) on an empty
+/// queue is unparked by a send, and one blocked on a full queue by a receive. A lost unpark is loom's
+/// deadlock report.
+#[test]
+fn i1_blocked_threads_are_unparked_by_the_other_side() {
+    explore(
+        "i1_blocked_threads_are_unparked_by_the_other_side",
+        None,
+        || {
+            let queue = Queue::new(1);
+            let receiver = {
+                let queue = queue.clone();
+                thread::spawn(move || crate::blocking::block_on(queue.receive()))
+            };
+            crate::blocking::block_on(queue.send(1)).unwrap();
+            crate::blocking::block_on(queue.send(2)).unwrap();
+            assert_eq!(receiver.join().unwrap(), Ok(Some(1)));
+            assert_eq!(queue.try_receive(), Ok(2));
+        },
+    );
+}
+
 /// I1: two receivers waiting at once on a capacity-2 queue are both woken by two sends that complete without
 /// waiting (so a wake-up only on the empty-to-non-empty transition would strand one of them).
 #[test]

@@ -72,11 +72,15 @@ impl<T> Ring<T> {
             "tokio_mpmc: capacity must be greater than zero, got capacity {capacity}"
         );
         // Four lap bits at least, so laps cannot alias while a slot is in use.
-        let span = capacity
+        // `let else`, not `unwrap_or_else`: `#[track_caller]` does not reach into a closure, and the panic must
+        // point at the caller's line.
+        let Some(span) = capacity
             .checked_add(1)
             .and_then(usize::checked_next_power_of_two)
             .filter(|span| *span <= usize::MAX >> 6)
-            .unwrap_or_else(|| panic!("tokio_mpmc: capacity {capacity} is too large"));
+        else {
+            panic!("tokio_mpmc: capacity {capacity} is too large");
+        };
         let mut slots = Vec::new();
         if slots.try_reserve_exact(capacity).is_err() {
             panic!("tokio_mpmc: capacity {capacity} cannot be allocated");
@@ -324,16 +328,50 @@ impl<T> Drop for Ring<T> {
     fn drop(&mut self) {
         // `&mut self`: no other thread can reach the ring; Relaxed loads are exact here.
         let head = self.head.load(Ordering::Relaxed) & !self.flags();
-        let index_mask = self.waiting_bit - 1;
-        let first = head & index_mask;
-        for offset in 0..self.len() {
-            let index = (first + offset) % self.capacity();
-            // SAFETY: the `len()` slots from `head` on hold values pushed and never popped (no operation can be
-            // in flight while we hold `&mut self`), each initialised and dropped here exactly once.
-            self.slots[index]
-                .value
+        let len = self.len();
+        // SAFETY: the `len` slots from `head`'s index on hold values pushed and never popped, and no operation
+        // can be in flight while we hold `&mut self`.
+        let mut values = unsafe { Inside::new(&self.slots, head & (self.waiting_bit - 1), len) };
+        values.drop_each();
+    }
+}
+
+/// The values still inside a ring being dropped. If one value's `Drop` panics, unwinding drops this guard,
+/// which goes on dropping the rest (as `Vec` does): none leaks, none is dropped twice.
+struct Inside<'a, T> {
+    slots: &'a [Slot<T>],
+    /// The index of the next value to drop.
+    next: usize,
+    /// How many values are left to drop, from `next` on (wrapping around the slots).
+    left: usize,
+}
+
+impl<'a, T> Inside<'a, T> {
+    /// # Safety
+    /// The `left` slots from index `next` on (wrapping) must hold initialised values that nothing else will
+    /// read or drop: the guard drops each of them exactly once.
+    unsafe fn new(slots: &'a [Slot<T>], next: usize, left: usize) -> Self {
+        Inside { slots, next, left }
+    }
+
+    fn drop_each(&mut self) {
+        while self.left > 0 {
+            let slot = &self.slots[self.next];
+            // Advance first: if this value's drop panics, the guard resumes with the next one.
+            self.next = (self.next + 1) % self.slots.len();
+            self.left -= 1;
+            // SAFETY: `new`'s contract: this slot holds an initialised value that only this guard drops, and
+            // the counters above were advanced before the drop, so it is never dropped again.
+            slot.value
                 .with_mut(|cell| unsafe { (*cell).assume_init_drop() });
         }
+    }
+}
+
+impl<T> Drop for Inside<'_, T> {
+    fn drop(&mut self) {
+        // Reached with values left only while unwinding from a value's panicking `Drop`.
+        self.drop_each();
     }
 }
 
