@@ -4,6 +4,7 @@
 pub mod args;
 pub mod latency;
 pub mod peers;
+pub mod report;
 pub mod stats;
 pub mod throughput;
 

@@ -112,7 +112,7 @@ impl AsyncPeer for Ours {
     }
     fn close(ctl: &Self::Ctl) {
         // Takes effect at the call; whether this call was the first one does not matter here.
-        let _ = ctl.close();
+        let _ = ctl.close().is_first();
     }
 }
 

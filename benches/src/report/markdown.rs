@@ -1,0 +1,215 @@
+//! BENCHMARKS.md: the prose is `benches/report/BENCHMARKS.md.in`; this fills in its figures
+//! and tables.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::peers::Peer;
+use crate::throughput::Scenario;
+
+use crate::report::crates;
+use crate::report::results::{Results, Row};
+use crate::report::targets::Target;
+use crate::report::template::{Vars, render};
+
+/// Compiled in, so the binary does not depend on where it is run from.
+const TEMPLATE: &str = include_str!("../../report/BENCHMARKS.md.in");
+
+/// What the report is made from, besides the throughput rows.
+pub struct Inputs {
+    pub throughput_meta: BTreeMap<String, String>,
+    /// latency.csv and its meta file, when latency was measured.
+    pub latency: Option<(String, BTreeMap<String, String>)>,
+    /// The workspace Cargo.lock (empty when missing).
+    pub lock: String,
+    /// Hand-written sections kept next to the results, in order.
+    pub extra_sections: Vec<String>,
+}
+
+pub fn markdown(d: &Results, targets: &[Target], inputs: Inputs) -> String {
+    let mut v = Vars::default();
+    v.meta("throughput", inputs.throughput_meta);
+    crate_vars(&mut v, &inputs.lock);
+    target_vars(&mut v, targets);
+    v.set("throughput_tables", throughput_tables(d));
+    v.set("spread_rows", lines(d.rows_of(Peer::Ours).map(spread_row)));
+    reclose_vars(&mut v, d);
+    let failed = d.rows.iter().filter(|r| r.failures > 0).map(failed_run);
+    list_section(&mut v, "failed_runs", failed);
+    latency_vars(&mut v, inputs.latency);
+    v.set("extra_sections", extra_sections(&inputs.extra_sections));
+    render(TEMPLATE, &v)
+}
+
+fn crate_vars(v: &mut Vars, lock: &str) {
+    let lock = crates::parse_lock(lock);
+    v.set("crates", crates::measured(&lock));
+    v.set("ours_version", crates::tokio_mpmc(&lock, false));
+    v.set("published_version", crates::tokio_mpmc(&lock, true));
+}
+
+fn target_vars(v: &mut Vars, targets: &[Target]) {
+    v.set("targets_met", targets.iter().filter(|t| t.met()).count());
+    v.set("targets_total", targets.len());
+    v.set(
+        "targets_rows",
+        lines(targets.iter().map(Target::markdown_row)),
+    );
+}
+
+/// One table per runtime, each followed by a blank line.
+fn throughput_tables(d: &Results) -> String {
+    let peers = d.peers();
+    let mut md = String::new();
+    for rt in d.runtimes() {
+        let _ = writeln!(md, "### {}\n", runtime_title(&rt));
+        let keys = row_cells(peers.iter().map(|p| p.key().to_string()));
+        let _ = writeln!(
+            md,
+            "| scenario | cap |{keys}\n|---|---:|{}",
+            "---:|".repeat(peers.len())
+        );
+        for (scenario, cap) in d.cells(&rt) {
+            md.push_str(&throughput_row(d, &rt, scenario, cap, &peers));
+        }
+        md.push('\n');
+    }
+    md
+}
+
+fn runtime_title(rt: &str) -> String {
+    if rt.starts_with("multi_thread") {
+        format!("tokio `{rt}` runtime")
+    } else {
+        format!("tokio `{rt}` runtime (one thread: every wake is local)")
+    }
+}
+
+fn throughput_row(d: &Results, rt: &str, s: Scenario, cap: usize, peers: &[Peer]) -> String {
+    let ours = d.median(rt, s, cap, Peer::Ours);
+    let cells = peers
+        .iter()
+        .map(|&p| throughput_cell(d.get(rt, s, cap, p), ours));
+    format!("| {} | {cap} |{}\n", s.label(), row_cells(cells))
+}
+
+/// " a | b |": the cells after a row's opening columns.
+fn row_cells(cells: impl Iterator<Item = String>) -> String {
+    cells.map(|c| format!(" {c} |")).collect()
+}
+
+/// M msg/s, with the ratio ours / peer; ours in bold.
+fn throughput_cell(row: Option<&Row>, ours: Option<f64>) -> String {
+    let Some(r) = row else {
+        return "n/a".into();
+    };
+    if !r.median.is_finite() {
+        return format!("FAILED ×{}", r.failures);
+    }
+    let mut c = fmt_mps(r.median);
+    if r.peer == Peer::Ours {
+        c = format!("**{c}**");
+    } else if let Some(o) = ours {
+        let _ = write!(c, " ({:.2}×)", o / r.median);
+    }
+    if r.failures > 0 {
+        let _ = write!(c, " ⚠{} failed", r.failures);
+    }
+    c
+}
+
+/// Messages per second as M msg/s, three significant figures or so.
+fn fmt_mps(x: f64) -> String {
+    if !x.is_finite() {
+        "—".into()
+    } else if x >= 10e6 {
+        format!("{:.1}", x / 1e6)
+    } else {
+        format!("{:.2}", x / 1e6)
+    }
+}
+
+fn spread_row(r: &Row) -> String {
+    format!(
+        "| {} | {} | {} | {} | {} | {} |",
+        r.runtime,
+        r.scenario.label(),
+        r.cap,
+        fmt_mps(r.min),
+        fmt_mps(r.median),
+        fmt_mps(r.max)
+    )
+}
+
+/// "runtime scenario cap": where a row was measured.
+fn place(r: &Row) -> String {
+    format!("{} {} cap {}", r.runtime, r.scenario.label(), r.cap)
+}
+
+fn reclose_vars(v: &mut Vars, d: &Results) {
+    let rows: Vec<&Row> = d.rows_of(Peer::Mpmc024).collect();
+    v.section("recloses", !rows.is_empty());
+    v.set(
+        "reclose_total",
+        rows.iter().map(|r| r.recloses).sum::<u64>(),
+    );
+    v.set("reclose_runs", rows.iter().map(|r| r.reps).sum::<usize>());
+    let hit = rows.iter().filter(|r| r.recloses > 0);
+    list_section(
+        v,
+        "reclose_where",
+        hit.map(|r| format!("{}: {}", place(r), r.recloses)),
+    );
+}
+
+fn failed_run(r: &Row) -> String {
+    format!(
+        "{} {}: {} of {}",
+        r.peer.key(),
+        place(r),
+        r.failures,
+        r.reps
+    )
+}
+
+/// A "; "-separated list, and a section of the same name shown when it is not empty.
+fn list_section(v: &mut Vars, name: &str, items: impl Iterator<Item = String>) {
+    let list = items.collect::<Vec<_>>().join("; ");
+    v.section(name, !list.is_empty());
+    v.set(name, list);
+}
+
+fn latency_vars(v: &mut Vars, latency: Option<(String, BTreeMap<String, String>)>) {
+    v.section("latency", latency.is_some());
+    let (csv, meta) = latency.unwrap_or_default();
+    v.meta("latency", meta);
+    v.set(
+        "latency_rows",
+        lines(csv.lines().skip(1).filter_map(latency_row)),
+    );
+}
+
+/// placement,peer,reps,rounds,median_ns,p99_ns,p999_ns → a table row.
+fn latency_row(line: &str) -> Option<String> {
+    let f: Vec<&str> = line.split(',').collect();
+    let [placement, peer, _, _, median, p99, p999, ..] = f[..] else {
+        return None;
+    };
+    let peer = if peer == "ours" { "**ours**" } else { peer };
+    Some(format!(
+        "| {placement} | {peer} | {median} | {p99} | {p999} |"
+    ))
+}
+
+/// Each hand-written section, then a blank line.
+fn extra_sections(texts: &[String]) -> String {
+    texts
+        .iter()
+        .map(|t| format!("{}\n\n", t.trim_end()))
+        .collect()
+}
+
+/// Each item as a line.
+fn lines(items: impl Iterator<Item = String>) -> String {
+    items.map(|l| l + "\n").collect()
+}

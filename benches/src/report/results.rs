@@ -1,0 +1,125 @@
+//! The committed results: throughput.csv rows and the `key=value` meta files.
+
+use std::collections::BTreeMap;
+
+use crate::peers::Peer;
+use crate::throughput::Scenario;
+
+/// One summary row of throughput.csv.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub runtime: String,
+    pub scenario: Scenario,
+    pub cap: usize,
+    pub peer: Peer,
+    pub reps: usize,
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+    pub recloses: u64,
+    pub failures: u64,
+    /// Quartiles of the per-repetition ratio ours / this peer (absent in older files).
+    pub paired: Option<(f64, f64, f64)>,
+}
+
+pub fn parse_throughput(text: &str) -> Vec<Row> {
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(parse_row)
+        .collect()
+}
+
+fn parse_row(line: &str) -> Row {
+    let f: Vec<&str> = line.split(',').collect();
+    let num = |i: usize| f[i].parse::<f64>().unwrap_or(f64::NAN);
+    Row {
+        runtime: f[0].to_string(),
+        // Columns 2 and 3 carry the shape; column 1 is its key.
+        scenario: Scenario {
+            producers: f[2].parse().expect("producers"),
+            consumers: f[3].parse().expect("consumers"),
+        },
+        cap: f[4].parse().expect("capacity"),
+        peer: Peer::from_key(f[5]).unwrap_or_else(|| panic!("unknown peer {}", f[5])),
+        reps: f[6].parse().expect("reps"),
+        median: num(7),
+        min: num(8),
+        max: num(9),
+        recloses: f[10].parse().unwrap_or(0),
+        failures: f[11].parse().unwrap_or(0),
+        paired: (f.len() >= 15)
+            .then(|| (num(12), num(13), num(14)))
+            .filter(|(a, b, c)| a.is_finite() && b.is_finite() && c.is_finite()),
+    }
+}
+
+pub fn parse_meta(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// "4×4": the shape without its SPSC/MPMC kind.
+pub fn shape(s: Scenario) -> String {
+    s.key().replace('x', "×")
+}
+
+/// The throughput rows, with the look-ups the report needs.
+pub struct Results {
+    pub rows: Vec<Row>,
+}
+
+impl Results {
+    pub fn get(&self, rt: &str, scenario: Scenario, cap: usize, peer: Peer) -> Option<&Row> {
+        self.rows
+            .iter()
+            .find(|r| r.runtime == rt && r.scenario == scenario && r.cap == cap && r.peer == peer)
+    }
+
+    /// The median, unless every repetition failed.
+    pub fn median(&self, rt: &str, scenario: Scenario, cap: usize, peer: Peer) -> Option<f64> {
+        self.get(rt, scenario, cap, peer)
+            .map(|r| r.median)
+            .filter(|m| m.is_finite())
+    }
+
+    /// Runtimes in the order measured.
+    pub fn runtimes(&self) -> Vec<String> {
+        first_seen(self.rows.iter().map(|r| r.runtime.clone()))
+    }
+
+    /// (scenario, cap) in the order measured.
+    pub fn cells(&self, rt: &str) -> Vec<(Scenario, usize)> {
+        first_seen(
+            self.rows
+                .iter()
+                .filter(|r| r.runtime == rt)
+                .map(|r| (r.scenario, r.cap)),
+        )
+    }
+
+    /// Measured peers, in report order.
+    pub fn peers(&self) -> Vec<Peer> {
+        Peer::ALL
+            .into_iter()
+            .filter(|p| self.rows.iter().any(|r| r.peer == *p))
+            .collect()
+    }
+
+    pub fn rows_of(&self, peer: Peer) -> impl Iterator<Item = &Row> {
+        self.rows.iter().filter(move |r| r.peer == peer)
+    }
+}
+
+/// Each distinct item once, where it first appears.
+fn first_seen<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut v = Vec::new();
+    for item in items {
+        if !v.contains(&item) {
+            v.push(item);
+        }
+    }
+    v
+}
