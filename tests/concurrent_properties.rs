@@ -31,6 +31,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
+use common::drop_ledger::{DropLedger, Tracked};
+use common::runtime::{Unfinished, run_with_deadline};
 use proptest::prelude::*;
 use tokio_mpmc::{Queue, SendError, TryRecvError, TrySendError};
 
@@ -196,7 +198,7 @@ struct Ledger {
     /// How many times a consumer received this item.
     received: Vec<AtomicU32>,
     /// How many times this item was dropped.
-    dropped: Vec<AtomicU32>,
+    dropped: Arc<DropLedger>,
 }
 
 impl Ledger {
@@ -204,22 +206,31 @@ impl Ledger {
         Ledger {
             sent: (0..items).map(|_| AtomicBool::new(false)).collect(),
             received: (0..items).map(|_| AtomicU32::new(0)).collect(),
-            dropped: (0..items).map(|_| AtomicU32::new(0)).collect(),
+            dropped: DropLedger::new(items),
+        }
+    }
+
+    /// The item with global id `id`, sent by `producer` as its item `seq`.
+    fn item(&self, producer: usize, seq: usize, id: usize) -> Item {
+        Item {
+            producer,
+            seq,
+            tracked: self.dropped.value(id),
         }
     }
 }
 
-/// A sent value: which producer sent it, its sequence number there, and its global id.
+/// A sent value: which producer sent it, its sequence number there, and (in `tracked`, which counts its
+/// drops) its global id.
 struct Item {
     producer: usize,
     seq: usize,
-    id: usize,
-    ledger: Arc<Ledger>,
+    tracked: Tracked,
 }
 
-impl Drop for Item {
-    fn drop(&mut self) {
-        self.ledger.dropped[self.id].fetch_add(1, Ordering::Relaxed);
+impl Item {
+    fn id(&self) -> usize {
+        self.tracked.id()
     }
 }
 
@@ -287,23 +298,18 @@ async fn producer(queue: Queue<Item>, shared: Arc<Shared>, p: usize) -> TaskResu
     let mut refused_closed = false;
     for seq in 0..s.attempts {
         let id = p * s.attempts + seq;
-        let item = Item {
-            producer: p,
-            seq,
-            id,
-            ledger: shared.ledger.clone(),
-        };
+        let item = shared.ledger.item(p, seq, id);
         let closed_before = shared.closed.load(Ordering::SeqCst);
         let mode = Mode::pick(&mut rng, s.send_cancel_percent);
         let outcome = match mode {
             Mode::Try => match queue.try_send(item) {
                 Ok(()) => SendOutcome::Sent,
-                Err(TrySendError::Full(back)) => SendOutcome::Refused(false, back.id),
-                Err(TrySendError::Closed(back)) => SendOutcome::Refused(true, back.id),
+                Err(TrySendError::Full(back)) => SendOutcome::Refused(false, back.id()),
+                Err(TrySendError::Closed(back)) => SendOutcome::Refused(true, back.id()),
             },
             _ => match cancellable(mode, queue.send(item)).await {
                 Some(Ok(())) => SendOutcome::Sent,
-                Some(Err(SendError(back))) => SendOutcome::Refused(true, back.id),
+                Some(Err(SendError(back))) => SendOutcome::Refused(true, back.id()),
                 None => SendOutcome::Cancelled,
             },
         };
@@ -374,7 +380,7 @@ async fn consumer(queue: Queue<Item>, shared: Arc<Shared>, c: usize) -> TaskResu
                     }
                 }
                 last_seen[p] = Some(seq);
-                shared.ledger.received[item.id].fetch_add(1, Ordering::SeqCst);
+                shared.ledger.received[item.id()].fetch_add(1, Ordering::SeqCst);
                 shared.received.fetch_add(1, Ordering::Relaxed);
             }
             Some(None) => {
@@ -445,14 +451,9 @@ async fn closer(queue: Queue<Item>, shared: Arc<Shared>) -> TaskResult {
         return Err("closer: a second close() says it was the first".into());
     }
     // Every send that starts now gives its value back (the ledger's first spare slot).
-    let probe = Item {
-        producer: 0,
-        seq: 0,
-        id: shared.ledger.sent.len() - 2,
-        ledger: shared.ledger.clone(),
-    };
+    let probe = shared.ledger.item(0, 0, shared.ledger.sent.len() - 2);
     match queue.try_send(probe) {
-        Err(TrySendError::Closed(back)) if back.id == shared.ledger.sent.len() - 2 => {}
+        Err(TrySendError::Closed(back)) if back.id() == shared.ledger.sent.len() - 2 => {}
         Err(TrySendError::Closed(_)) => {
             return Err("closer: try_send after close gave back another value".into());
         }
@@ -554,14 +555,9 @@ async fn run_case(shared: Arc<Shared>) -> TaskResult {
     }
 
     // After close, a send gives its value back (the ledger's last spare slot).
-    let late = Item {
-        producer: 0,
-        seq: 0,
-        id: items - 1,
-        ledger: ledger.clone(),
-    };
+    let late = ledger.item(0, 0, items - 1);
     match queue.send(late).await {
-        Err(SendError(back)) if back.id == items - 1 => {}
+        Err(SendError(back)) if back.id() == items - 1 => {}
         Err(_) => return Err("a send after close gave back another value".into()),
         Ok(()) => return Err("a send after close succeeded".into()),
     }
@@ -570,7 +566,7 @@ async fn run_case(shared: Arc<Shared>) -> TaskResult {
     for id in 0..items {
         let sent = ledger.sent[id].load(Ordering::SeqCst);
         let received = ledger.received[id].load(Ordering::SeqCst);
-        let dropped = ledger.dropped[id].load(Ordering::SeqCst);
+        let dropped = ledger.dropped.drops(id);
         let what = if id + 2 < items {
             format!("producer {}'s item {}", id / s.attempts, id % s.attempts)
         } else {
@@ -599,28 +595,15 @@ fn on_runtime<F>(
 where
     F: Future<Output = TaskResult> + Send + 'static,
 {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(worker_threads)
-        .enable_all()
-        .build()
-        .expect("build a Tokio runtime");
-    let outcome = runtime.block_on(async {
-        match tokio::time::timeout(CASE_TIMEOUT, tokio::spawn(case)).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(panic)) => Err(format!("the case panicked: {panic}")),
-            Err(_) => Err(format!(
-                "the case hung: not finished after {CASE_TIMEOUT:?}"
-            )),
-        }
-    });
-    runtime.shutdown_background();
-    outcome.map_err(|why| {
-        if why.starts_with("the case hung") {
-            TestCaseError::fail(format!("{why} ({})", progress()))
-        } else {
-            TestCaseError::fail(why)
-        }
-    })
+    let outcome = match run_with_deadline(worker_threads, CASE_TIMEOUT, case) {
+        Ok(result) => result,
+        Err(Unfinished::Panicked(panic)) => Err(format!("the case panicked: {panic}")),
+        Err(Unfinished::Hung(deadline)) => Err(format!(
+            "the case hung: not finished after {deadline:?} ({})",
+            progress()
+        )),
+    };
+    outcome.map_err(TestCaseError::fail)
 }
 
 /// Senders blocked on a full queue and receivers blocked on an empty one, all woken by `close`.
@@ -656,13 +639,8 @@ fn waiters() -> impl Strategy<Value = Waiters> {
 /// `close` wakes every waiting sender (each gets its own value back) and every waiting receiver
 /// (each gets `Ok(None)`); the items inside stay receivable in order, then `Ok(None)`.
 async fn close_wakes_every_waiter(w: Waiters) -> TaskResult {
-    let ledger = Arc::new(Ledger::new(w.capacity + w.senders));
-    let item = |id| Item {
-        producer: 0,
-        seq: id,
-        id,
-        ledger: ledger.clone(),
-    };
+    let ledger = Ledger::new(w.capacity + w.senders);
+    let item = |id| ledger.item(0, id, id);
     let full = Queue::new(w.capacity);
     for id in 0..w.capacity {
         if full.try_send(item(id)).is_err() {
@@ -693,8 +671,8 @@ async fn close_wakes_every_waiter(w: Waiters) -> TaskResult {
             .await
             .map_err(|panic| format!("sender {k} panicked: {panic}"))?
         {
-            Err(SendError(back)) if back.id == w.capacity + k => {}
-            Err(SendError(back)) => return Err(format!("sender {k} got back item {}", back.id)),
+            Err(SendError(back)) if back.id() == w.capacity + k => {}
+            Err(SendError(back)) => return Err(format!("sender {k} got back item {}", back.id())),
             Ok(()) => {
                 return Err(format!(
                     "sender {k}: Ok from a queue that was full until closed"
@@ -708,18 +686,18 @@ async fn close_wakes_every_waiter(w: Waiters) -> TaskResult {
             .map_err(|panic| format!("receiver {k} panicked: {panic}"))?
         {
             Ok(None) => {}
-            Ok(Some(item)) => return Err(format!("receiver {k} got item {}", item.id)),
+            Ok(Some(item)) => return Err(format!("receiver {k} got item {}", item.id())),
             Err(err) => return Err(format!("receiver {k} got Err({err:?})")),
         }
     }
     for id in 0..w.capacity {
         match full.receive().await {
-            Ok(Some(item)) if item.id == id => {}
-            Ok(Some(item)) => return Err(format!("expected item {id}, received {}", item.id)),
+            Ok(Some(item)) if item.id() == id => {}
+            Ok(Some(item)) => return Err(format!("expected item {id}, received {}", item.id())),
             other => {
                 return Err(format!(
                     "expected item {id}, received {:?}",
-                    other.map(|o| o.map(|i| i.id))
+                    other.map(|o| o.map(|i| i.id()))
                 ));
             }
         }
@@ -730,8 +708,8 @@ async fn close_wakes_every_waiter(w: Waiters) -> TaskResult {
         return Err("a closed and drained queue did not say so".into());
     }
     drop((full, empty));
-    for id in 0..ledger.dropped.len() {
-        let dropped = ledger.dropped[id].load(Ordering::SeqCst);
+    for id in 0..ledger.dropped.values() {
+        let dropped = ledger.dropped.drops(id);
         if dropped != 1 {
             return Err(format!("item {id} was dropped {dropped} times"));
         }

@@ -3,58 +3,15 @@
 //! at the end: the receiver, the caller that got it back in an error, a cancelled send future, or the
 //! queue itself when its last handle is dropped.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use common::drop_ledger::{DropLedger, Tracked};
 use tokio_mpmc::{Queue, SendError, TryRecvError, TrySendError};
 use tokio_test::task::spawn;
 use tokio_test::{assert_pending, assert_ready};
-
-/// One drop counter per value id. Leaked so that a tracked value holds a plain `&'static` reference:
-/// a double drop then shows up as a count of 2 instead of corrupting a reference count.
-struct Ledger {
-    drops: Vec<AtomicUsize>,
-}
-
-impl Ledger {
-    fn new(values: usize) -> &'static Ledger {
-        Box::leak(Box::new(Ledger {
-            drops: (0..values).map(|_| AtomicUsize::new(0)).collect(),
-        }))
-    }
-
-    fn value(&'static self, id: usize) -> Tracked {
-        assert!(id < self.drops.len());
-        Tracked { id, ledger: self }
-    }
-
-    fn drops(&self, id: usize) -> usize {
-        self.drops[id].load(Ordering::SeqCst)
-    }
-
-    /// The drop count of every id, in id order.
-    fn all(&self) -> Vec<usize> {
-        (0..self.drops.len()).map(|id| self.drops(id)).collect()
-    }
-}
-
-/// A value whose drop is counted in its ledger.
-struct Tracked {
-    id: usize,
-    ledger: &'static Ledger,
-}
-
-impl std::fmt::Debug for Tracked {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Tracked({})", self.id)
-    }
-}
-
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        self.ledger.drops[self.id].fetch_add(1, Ordering::SeqCst);
-    }
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Items left inside
@@ -62,7 +19,7 @@ impl Drop for Tracked {
 
 #[test]
 fn items_left_inside_are_dropped_exactly_once_when_the_last_handle_drops() {
-    let ledger = Ledger::new(3);
+    let ledger = DropLedger::new(3);
     let queue = Queue::new(4);
     let other = queue.clone();
     for id in 0..3 {
@@ -81,7 +38,7 @@ fn items_left_inside_are_dropped_exactly_once_when_the_last_handle_drops() {
 
 #[test]
 fn items_left_inside_a_closed_queue_are_dropped_exactly_once() {
-    let ledger = Ledger::new(2);
+    let ledger = DropLedger::new(2);
     let queue = Queue::new(2);
     queue.try_send(ledger.value(0)).unwrap();
     queue.try_send(ledger.value(1)).unwrap();
@@ -93,7 +50,7 @@ fn items_left_inside_a_closed_queue_are_dropped_exactly_once() {
 
 #[test]
 fn received_items_belong_to_the_receiver_and_are_not_dropped_again() {
-    let ledger = Ledger::new(3);
+    let ledger = DropLedger::new(3);
     let queue = Queue::new(3);
     for id in 0..3 {
         queue.try_send(ledger.value(id)).unwrap();
@@ -102,7 +59,7 @@ fn received_items_belong_to_the_receiver_and_are_not_dropped_again() {
     let mut receive = spawn(queue.receive());
     let second = assert_ready!(receive.poll()).unwrap().unwrap();
     drop(receive);
-    assert_eq!((first.id, second.id), (0, 1));
+    assert_eq!((first.id(), second.id()), (0, 1));
     assert_eq!(ledger.all(), [0, 0, 0]);
     drop(queue);
     assert_eq!(
@@ -117,7 +74,7 @@ fn received_items_belong_to_the_receiver_and_are_not_dropped_again() {
 
 #[test]
 fn a_queue_that_never_held_items_drops_nothing() {
-    let ledger = Ledger::new(2);
+    let ledger = DropLedger::new(2);
     let queue = Queue::new(2);
     queue.try_send(ledger.value(0)).unwrap();
     let item = queue.try_receive().unwrap();
@@ -133,13 +90,13 @@ fn queue_dropped_after_many_laps_drops_exactly_the_items_left_inside() {
         for laps_offset in 0..2 * capacity {
             for fill in 0..=capacity {
                 let moves = 5 * capacity + laps_offset;
-                let ledger = Ledger::new(moves + fill);
+                let ledger = DropLedger::new(moves + fill);
                 let queue = Queue::new(capacity);
                 // Move `moves` items through one by one so head and tail wrap around several times.
                 for id in 0..moves {
                     queue.try_send(ledger.value(id)).unwrap();
                     let item = queue.try_receive().unwrap();
-                    assert_eq!(item.id, id);
+                    assert_eq!(item.id(), id);
                 }
                 for id in moves..moves + fill {
                     queue.try_send(ledger.value(id)).unwrap();
@@ -161,7 +118,7 @@ fn queue_dropped_after_many_laps_drops_exactly_the_items_left_inside() {
 fn queue_dropped_when_partly_drained_after_wrapping_drops_only_the_remainder() {
     // Items inside straddle the end of the buffer: some at the back, some wrapped to the front.
     let capacity = 5;
-    let ledger = Ledger::new(8);
+    let ledger = DropLedger::new(8);
     let queue = Queue::new(capacity);
     for id in 0..5 {
         queue.try_send(ledger.value(id)).unwrap();
@@ -213,13 +170,13 @@ fn zero_sized_items_left_inside_are_dropped_exactly_once() {
 
 #[test]
 fn value_given_back_by_try_send_on_a_full_queue_belongs_to_the_caller() {
-    let ledger = Ledger::new(2);
+    let ledger = DropLedger::new(2);
     let queue = Queue::new(1);
     queue.try_send(ledger.value(0)).unwrap();
     let Err(TrySendError::Full(back)) = queue.try_send(ledger.value(1)) else {
         panic!("expected Full");
     };
-    assert_eq!(back.id, 1);
+    assert_eq!(back.id(), 1);
     assert_eq!(
         ledger.all(),
         [0, 0],
@@ -233,7 +190,7 @@ fn value_given_back_by_try_send_on_a_full_queue_belongs_to_the_caller() {
 
 #[test]
 fn value_given_back_by_try_send_on_a_closed_queue_belongs_to_the_caller() {
-    let ledger = Ledger::new(1);
+    let ledger = DropLedger::new(1);
     let queue = Queue::new(1);
     queue.close();
     let error = queue.try_send(ledger.value(0)).unwrap_err();
@@ -241,14 +198,14 @@ fn value_given_back_by_try_send_on_a_closed_queue_belongs_to_the_caller() {
     drop(queue);
     assert_eq!(ledger.all(), [0]);
     let back = error.into_inner();
-    assert_eq!(back.id, 0);
+    assert_eq!(back.id(), 0);
     drop(back);
     assert_eq!(ledger.all(), [1]);
 }
 
 #[test]
 fn value_given_back_by_send_on_a_closed_queue_belongs_to_the_caller() {
-    let ledger = Ledger::new(1);
+    let ledger = DropLedger::new(1);
     let queue = Queue::new(1);
     queue.close();
     let mut send = spawn(queue.send(ledger.value(0)));
@@ -260,14 +217,14 @@ fn value_given_back_by_send_on_a_closed_queue_belongs_to_the_caller() {
         [0],
         "the completed future must not drop the value it gave back"
     );
-    assert_eq!(back.id, 0);
+    assert_eq!(back.id(), 0);
     drop(back);
     assert_eq!(ledger.all(), [1]);
 }
 
 #[test]
 fn value_given_back_to_a_sender_woken_by_close_belongs_to_the_caller() {
-    let ledger = Ledger::new(2);
+    let ledger = DropLedger::new(2);
     let queue = Queue::new(1);
     queue.try_send(ledger.value(0)).unwrap();
     let mut send = spawn(queue.send(ledger.value(1)));
@@ -275,7 +232,7 @@ fn value_given_back_to_a_sender_woken_by_close_belongs_to_the_caller() {
     queue.close();
     let SendError(back) = assert_ready!(send.poll()).unwrap_err();
     drop(send);
-    assert_eq!(back.id, 1);
+    assert_eq!(back.id(), 1);
     drop(queue);
     assert_eq!(ledger.all(), [1, 0]);
     drop(back);
@@ -288,7 +245,7 @@ fn value_given_back_to_a_sender_woken_by_close_belongs_to_the_caller() {
 
 #[test]
 fn unpolled_send_future_dropped_drops_its_value_exactly_once() {
-    let ledger = Ledger::new(1);
+    let ledger = DropLedger::new(1);
     let queue = Queue::new(1);
     let send = queue.send(ledger.value(0));
     assert_eq!(ledger.all(), [0]);
@@ -301,7 +258,7 @@ fn unpolled_send_future_dropped_drops_its_value_exactly_once() {
 
 #[test]
 fn pending_send_future_dropped_drops_its_value_exactly_once() {
-    let ledger = Ledger::new(2);
+    let ledger = DropLedger::new(2);
     let queue = Queue::new(1);
     queue.try_send(ledger.value(0)).unwrap();
     let mut send = spawn(queue.send(ledger.value(1)));
@@ -315,7 +272,7 @@ fn pending_send_future_dropped_drops_its_value_exactly_once() {
 
 #[test]
 fn woken_send_future_dropped_drops_its_value_exactly_once() {
-    let ledger = Ledger::new(2);
+    let ledger = DropLedger::new(2);
     let queue = Queue::new(1);
     queue.try_send(ledger.value(0)).unwrap();
     let mut send = spawn(queue.send(ledger.value(1)));
@@ -332,7 +289,7 @@ fn woken_send_future_dropped_drops_its_value_exactly_once() {
 
 #[test]
 fn send_future_dropped_after_close_woke_it_drops_its_value_exactly_once() {
-    let ledger = Ledger::new(2);
+    let ledger = DropLedger::new(2);
     let queue = Queue::new(1);
     queue.try_send(ledger.value(0)).unwrap();
     let mut send = spawn(queue.send(ledger.value(1)));
@@ -347,14 +304,14 @@ fn send_future_dropped_after_close_woke_it_drops_its_value_exactly_once() {
 
 #[test]
 fn completed_send_future_dropped_leaves_the_sent_value_alone() {
-    let ledger = Ledger::new(1);
+    let ledger = DropLedger::new(1);
     let queue = Queue::new(1);
     let mut send = spawn(queue.send(ledger.value(0)));
     assert_ready!(send.poll()).unwrap();
     drop(send);
     assert_eq!(ledger.all(), [0]);
     let item = queue.try_receive().unwrap();
-    assert_eq!(item.id, 0);
+    assert_eq!(item.id(), 0);
     drop(queue);
     assert_eq!(ledger.all(), [0]);
     drop(item);
@@ -363,7 +320,7 @@ fn completed_send_future_dropped_leaves_the_sent_value_alone() {
 
 #[test]
 fn dropped_receive_futures_never_drop_an_item() {
-    let ledger = Ledger::new(1);
+    let ledger = DropLedger::new(1);
     let queue = Queue::new(1);
     let mut pending = spawn(queue.receive());
     assert_pending!(pending.poll());
@@ -373,7 +330,7 @@ fn dropped_receive_futures_never_drop_an_item() {
     drop(queue.receive());
     assert_eq!(ledger.all(), [0]);
     let item = queue.try_receive().unwrap();
-    assert_eq!(item.id, 0);
+    assert_eq!(item.id(), 0);
     drop(queue);
     drop(item);
     assert_eq!(ledger.all(), [1]);
@@ -388,7 +345,7 @@ fn every_value_is_dropped_exactly_once_after_a_concurrent_run_is_closed_midway()
     const PRODUCERS: usize = 4;
     const CONSUMERS: usize = 3;
     const PER_PRODUCER: usize = 5_000;
-    let ledger = Ledger::new(PRODUCERS * PER_PRODUCER);
+    let ledger = DropLedger::new(PRODUCERS * PER_PRODUCER);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .build()
@@ -399,12 +356,13 @@ fn every_value_is_dropped_exactly_once_after_a_concurrent_run_is_closed_midway()
         let producers: Vec<_> = (0..PRODUCERS)
             .map(|p| {
                 let queue = queue.clone();
+                let ledger = Arc::clone(&ledger);
                 tokio::spawn(async move {
                     // How many values this producer created, and whether the last one was given back.
                     for i in 0..PER_PRODUCER {
                         let id = p * PER_PRODUCER + i;
                         if let Err(SendError(back)) = queue.send(ledger.value(id)).await {
-                            assert_eq!(back.id, id, "a failed send gave back another value");
+                            assert_eq!(back.id(), id, "a failed send gave back another value");
                             return (i + 1, true);
                         }
                     }

@@ -24,10 +24,9 @@ mod common;
 
 use std::collections::VecDeque;
 use std::future::IntoFuture;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::Poll;
 
+use common::drop_ledger::{DropLedger, Tracked};
 use proptest::prelude::*;
 use tokio_mpmc::{Queue, SendError, TryRecvError, TrySendError};
 
@@ -47,28 +46,13 @@ fn config() -> ProptestConfig {
     )
 }
 
-/// How many times each item has been dropped, indexed by item id.
-struct DropLog(Vec<AtomicU32>);
+/// An item that records its drop in a [`DropLedger`]. Deliberately neither `Clone` nor `Debug` (which
+/// [`Tracked`] is).
+struct Item(Tracked);
 
-impl DropLog {
-    fn new(items: usize) -> Arc<Self> {
-        Arc::new(DropLog((0..items).map(|_| AtomicU32::new(0)).collect()))
-    }
-
-    fn drops(&self, id: usize) -> u32 {
-        self.0[id].load(Ordering::Relaxed)
-    }
-}
-
-/// An item that records its drop in a [`DropLog`]. Deliberately neither `Clone` nor `Debug`.
-struct Item {
-    id: usize,
-    log: Arc<DropLog>,
-}
-
-impl Drop for Item {
-    fn drop(&mut self) {
-        self.log.0[self.id].fetch_add(1, Ordering::Relaxed);
+impl Item {
+    fn id(&self) -> usize {
+        self.0.id()
     }
 }
 
@@ -191,22 +175,22 @@ impl Model {
 fn try_send_outcome(result: Result<(), TrySendError<Item>>) -> SendOutcome {
     match result {
         Ok(()) => SendOutcome::Sent,
-        Err(TrySendError::Full(item)) => SendOutcome::Full(item.id),
-        Err(TrySendError::Closed(item)) => SendOutcome::Closed(item.id),
+        Err(TrySendError::Full(item)) => SendOutcome::Full(item.id()),
+        Err(TrySendError::Closed(item)) => SendOutcome::Closed(item.id()),
     }
 }
 
 fn send_once_outcome(poll: Poll<Result<(), SendError<Item>>>) -> SendOutcome {
     match poll {
         Poll::Ready(Ok(())) => SendOutcome::Sent,
-        Poll::Ready(Err(SendError(item))) => SendOutcome::Closed(item.id),
+        Poll::Ready(Err(SendError(item))) => SendOutcome::Closed(item.id()),
         Poll::Pending => SendOutcome::Pending,
     }
 }
 
 fn try_receive_outcome(result: Result<Item, TryRecvError>) -> RecvOutcome {
     match result {
-        Ok(item) => RecvOutcome::Item(item.id),
+        Ok(item) => RecvOutcome::Item(item.id()),
         Err(TryRecvError::Empty) => RecvOutcome::Empty,
         Err(TryRecvError::Closed) => RecvOutcome::Closed,
     }
@@ -214,7 +198,7 @@ fn try_receive_outcome(result: Result<Item, TryRecvError>) -> RecvOutcome {
 
 fn receive_once_outcome(poll: Poll<Result<Option<Item>, tokio_mpmc::QueueError>>) -> RecvOutcome {
     match poll {
-        Poll::Ready(Ok(Some(item))) => RecvOutcome::Item(item.id),
+        Poll::Ready(Ok(Some(item))) => RecvOutcome::Item(item.id()),
         Poll::Ready(Ok(None)) => RecvOutcome::Closed,
         // The API never returns `Err` from `receive`: the model never expects this outcome.
         Poll::Ready(Err(_)) => RecvOutcome::Error,
@@ -223,13 +207,18 @@ fn receive_once_outcome(poll: Poll<Result<Option<Item>, tokio_mpmc::QueueError>>
 }
 
 /// Every item the model holds has not been dropped; every other item made so far exactly once.
-fn check_drops(log: &DropLog, model: &Model, made: usize, at: &str) -> Result<(), TestCaseError> {
+fn check_drops(
+    log: &DropLedger,
+    model: &Model,
+    made: usize,
+    at: &str,
+) -> Result<(), TestCaseError> {
     let mut inside = vec![false; made];
     for &id in &model.items {
         inside[id] = true;
     }
     for (id, &inside) in inside.iter().enumerate() {
-        let expected = u32::from(!inside);
+        let expected = usize::from(!inside);
         prop_assert_eq!(
             log.drops(id),
             expected,
@@ -256,7 +245,7 @@ fn check_observers(queue: &Queue<Item>, model: &Model, at: &str) -> Result<(), T
 }
 
 fn run(capacity: usize, ops: &[Op]) -> Result<(), TestCaseError> {
-    let log = DropLog::new(ops.len());
+    let log = DropLedger::new(ops.len());
     let mut model = Model {
         capacity,
         items: VecDeque::new(),
@@ -267,10 +256,7 @@ fn run(capacity: usize, ops: &[Op]) -> Result<(), TestCaseError> {
     let item = |made: &mut usize| {
         let id = *made;
         *made += 1;
-        Item {
-            id,
-            log: log.clone(),
-        }
+        Item(log.value(id))
     };
 
     for (step, op) in ops.iter().enumerate() {
@@ -279,7 +265,7 @@ fn run(capacity: usize, ops: &[Op]) -> Result<(), TestCaseError> {
         match *op {
             Op::TrySend(h) => {
                 let item = item(&mut made);
-                let expected = model.try_send(item.id);
+                let expected = model.try_send(item.id());
                 let actual = try_send_outcome(handles[h % live].try_send(item));
                 prop_assert_eq!(actual, expected, "{}", at);
             }
@@ -289,7 +275,7 @@ fn run(capacity: usize, ops: &[Op]) -> Result<(), TestCaseError> {
             }
             Op::PollSendOnce(h) => {
                 let item = item(&mut made);
-                let expected = model.send_once(item.id);
+                let expected = model.send_once(item.id());
                 let mut send = tokio_test::task::spawn(handles[h % live].send(item));
                 let actual = send_once_outcome(send.poll());
                 drop(send);
@@ -379,11 +365,8 @@ proptest! {
 /// The model's `check_drops` sees an item leak: a sanity check of the checker itself.
 #[test]
 fn drop_checker_notices_a_leaked_item() {
-    let log = DropLog::new(1);
-    let leaked = Item {
-        id: 0,
-        log: log.clone(),
-    };
+    let log = DropLedger::new(1);
+    let leaked = Item(log.value(0));
     std::mem::forget(leaked);
     let model = Model {
         capacity: 1,

@@ -6,11 +6,14 @@
 //! consumer also checks `len() <= capacity()` after each operation (I4). A lost wake-up (I1) shows up as a
 //! run that never finishes, which the deadline turns into a failure.
 
+mod common;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use common::runtime::run_with_deadline;
 use tokio_mpmc::{Queue, SendError, TryRecvError, TrySendError};
 
 /// Far longer than any run takes; only reached if a task waits forever.
@@ -26,17 +29,7 @@ fn split(item: u64) -> (usize, usize) {
 
 /// Runs `test` on a multi-threaded runtime with more workers than cores, failing if it exceeds DEADLINE.
 fn run<F: Future<Output = ()> + Send + 'static>(test: F) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_time()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        tokio::time::timeout(DEADLINE, tokio::spawn(test))
-            .await
-            .expect("the run did not finish: a task is waiting forever (lost wake-up?)")
-            .expect("a task of the run panicked");
-    });
+    run_with_deadline(4, DEADLINE, test).unwrap_or_else(|unfinished| panic!("{unfinished}"));
 }
 
 fn check_len<T>(queue: &Queue<T>) {

@@ -2,37 +2,16 @@
 //! Deterministic wake-up tests: futures are polled by hand with mock tasks, so every test states exactly
 //! which task is woken by which event, with no runtime and no timing.
 
+mod common;
+
 use std::future::Future;
 use std::pin::pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll};
 
+use common::waker::counting_waker;
 use tokio_mpmc::{Queue, SendError, TryRecvError};
 use tokio_test::task::spawn;
 use tokio_test::{assert_pending, assert_ready, assert_ready_eq};
-
-/// A waker that counts how often it was woken.
-#[derive(Default)]
-struct CountingWaker(AtomicUsize);
-
-impl CountingWaker {
-    fn wakes(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-impl Wake for CountingWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn counting_waker() -> (Arc<CountingWaker>, Waker) {
-    let counter = Arc::new(CountingWaker::default());
-    let waker = Waker::from(Arc::clone(&counter));
-    (counter, waker)
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Basic wake-ups

@@ -1,4 +1,13 @@
-//! What the property-test files share: the case count and where failure seeds are kept.
+//! What the test files share: a counting waker ([`waker`]), a drop ledger ([`drop_ledger`]), a runtime
+//! that fails a hung run ([`runtime`]), and, for the property tests, the case count and where failure
+//! seeds are kept.
+
+// Each test binary compiles this module for the few helpers it uses: the others are dead code there.
+#![allow(dead_code)]
+
+pub mod drop_ledger;
+pub mod runtime;
+pub mod waker;
 
 use proptest::test_runner::{Config, FileFailurePersistence};
 
