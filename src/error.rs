@@ -97,3 +97,59 @@ pub enum TryRecvError {
     #[error("receiving on a closed queue")]
     Closed,
 }
+
+/// Why a send with a timeout failed; the value is given back.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum SendTimeoutError<T> {
+    /// The channel stayed full until the timeout.
+    #[error("timed out waiting on send operation")]
+    Timeout(T),
+    /// The channel is closed.
+    #[error("sending on a closed queue")]
+    Closed(T),
+}
+
+impl<T> SendTimeoutError<T> {
+    /// Returns the value that could not be sent.
+    pub fn into_inner(self) -> T {
+        match self {
+            SendTimeoutError::Timeout(value) | SendTimeoutError::Closed(value) => value,
+        }
+    }
+
+    /// Whether the send timed out.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, SendTimeoutError::Timeout(_))
+    }
+
+    /// Whether the channel was closed.
+    pub fn is_closed(&self) -> bool {
+        matches!(self, SendTimeoutError::Closed(_))
+    }
+}
+
+impl<T> fmt::Debug for SendTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendTimeoutError::Timeout(_) => f.write_str("Timeout(..)"),
+            SendTimeoutError::Closed(_) => f.write_str("Closed(..)"),
+        }
+    }
+}
+
+impl<T> From<SendError<T>> for SendTimeoutError<T> {
+    fn from(SendError(value): SendError<T>) -> Self {
+        SendTimeoutError::Closed(value)
+    }
+}
+
+/// Why a receive with a timeout failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum RecvTimeoutError {
+    /// No value arrived before the timeout.
+    #[error("timed out waiting on receive operation")]
+    Timeout,
+    /// The channel is closed and drained: no value will ever arrive.
+    #[error("receiving on a closed queue")]
+    Closed,
+}

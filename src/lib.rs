@@ -61,26 +61,36 @@
 //! # });
 //! ```
 #![deny(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 #![warn(missing_debug_implementations)]
 
-// Used by the models today; the public blocking calls of the channel face build on it.
-#[cfg_attr(not(test), allow(dead_code))]
 mod blocking;
+mod channel;
+mod coop;
 mod error;
+mod future;
 mod queue;
 mod shared;
 #[allow(unsafe_code)]
 mod storage;
+#[cfg(feature = "futures")]
+mod stream;
 mod sync;
+#[cfg(feature = "tokio")]
+mod time;
 mod waiters;
 
 #[cfg(all(test, loom))]
 #[path = "../verification/loom.rs"]
 mod loom_models;
 
-pub use error::{QueueError, SendError, TryRecvError, TrySendError};
-pub use queue::{Close, Queue, ReceiveFuture, SendFuture};
+pub use channel::{Receiver, Sender, WeakSender, channel};
+pub use error::{QueueError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
+pub use future::{ClosedFuture, Close, ReceiveFuture, RecvFuture, RecvManyFuture, SendFuture};
+pub use queue::Queue;
+#[cfg(feature = "futures")]
+pub use stream::RecvStream;
 
 #[cfg(all(test, shuttle))]
 #[path = "../verification/shuttle.rs"]

@@ -1,14 +1,14 @@
 //! The public face: `Queue<T>`, a clonable handle that both sends and receives, and its futures.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
+use std::time::Duration;
+
+use crate::blocking;
+use crate::error::{RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
+use crate::future::{Close, ReceiveFuture, RecvManyFuture, SendFuture};
 use crate::shared::Shared;
-use crate::error::{QueueError, SendError, TryRecvError, TrySendError};
 use crate::sync::Arc;
-use crate::waiters::WaiterId;
 
 /// A bounded multi-producer multi-consumer async queue.
 ///
@@ -93,11 +93,7 @@ impl<T> Queue<T> {
     /// # });
     /// ```
     pub fn send(&self, value: T) -> SendFuture<'_, T> {
-        SendFuture {
-            shared: &self.shared,
-            value: Some(value),
-            waiter: None,
-        }
+        SendFuture::new(&self.shared, value)
     }
 
     /// Receives the oldest value, waiting while the queue is empty and open.
@@ -128,10 +124,7 @@ impl<T> Queue<T> {
     /// # });
     /// ```
     pub fn receive(&self) -> ReceiveFuture<'_, T> {
-        ReceiveFuture {
-            shared: &self.shared,
-            waiter: None,
-        }
+        ReceiveFuture::new(&self.shared)
     }
 
     /// Sends `value` if there is room now.
@@ -175,6 +168,159 @@ impl<T> Queue<T> {
         self.shared.try_receive()
     }
 
+    /// Sends `value`, waiting at most `timeout` for room; as
+    /// [`Sender::send_timeout`](crate::Sender::send_timeout), on the same core.
+    ///
+    /// # Errors
+    ///
+    /// [`SendTimeoutError::Timeout`] or [`SendTimeoutError::Closed`], with the value.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropped before it completes, it sent nothing.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime with the timer enabled, as `tokio::time::sleep`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+    /// let queue = tokio_mpmc::Queue::new(1);
+    /// queue.send(1).await.unwrap();
+    /// let error = queue.send_timeout(2, Duration::from_secs(1)).await.unwrap_err();
+    /// assert!(error.is_timeout());
+    /// assert_eq!(error.into_inner(), 2);
+    /// # });
+    /// ```
+    #[cfg(feature = "tokio")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+    pub async fn send_timeout(
+        &self,
+        value: T,
+        timeout: Duration,
+    ) -> Result<(), SendTimeoutError<T>> {
+        crate::time::send_timeout(&self.shared, value, timeout).await
+    }
+
+    /// Receives a value, waiting at most `timeout`; as
+    /// [`Receiver::recv_timeout`](crate::Receiver::recv_timeout).
+    ///
+    /// # Errors
+    ///
+    /// [`RecvTimeoutError::Timeout`] if no value came, [`RecvTimeoutError::Closed`] once the queue is closed
+    /// and drained.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a dropped future never takes a value.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime with the timer enabled, as `tokio::time::sleep`.
+    #[cfg(feature = "tokio")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+    pub async fn receive_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        crate::time::recv_timeout(&self.shared, timeout).await
+    }
+
+    /// Sends `value` from synchronous code, blocking this thread while the queue is full.
+    ///
+    /// # Errors
+    ///
+    /// The value back in [`SendError`] once the queue is closed.
+    ///
+    /// # Panics
+    ///
+    /// With the `tokio` feature, when called from a thread that runs async tasks, before sending anything.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tokio_mpmc::Queue::new(1);
+    /// let producer = queue.clone();
+    /// std::thread::spawn(move || producer.blocking_send(1).unwrap());
+    /// assert_eq!(queue.blocking_receive(), Some(1));
+    /// ```
+    #[track_caller]
+    pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
+        blocking::send(&self.shared, value)
+    }
+
+    /// Sends `value` from synchronous code, blocking at most `timeout`. Needs no runtime.
+    ///
+    /// # Errors
+    ///
+    /// [`SendTimeoutError::Timeout`] or [`SendTimeoutError::Closed`], with the value.
+    ///
+    /// # Panics
+    ///
+    /// As [`blocking_send`](Queue::blocking_send).
+    #[track_caller]
+    pub fn blocking_send_timeout(
+        &self,
+        value: T,
+        timeout: Duration,
+    ) -> Result<(), SendTimeoutError<T>> {
+        blocking::send_timeout(&self.shared, value, timeout)
+    }
+
+    /// Receives a value from synchronous code, blocking this thread while the queue is empty and open;
+    /// `None` once it is closed and drained.
+    ///
+    /// # Panics
+    ///
+    /// As [`blocking_send`](Queue::blocking_send).
+    #[track_caller]
+    pub fn blocking_receive(&self) -> Option<T> {
+        blocking::recv(&self.shared)
+    }
+
+    /// Receives a value from synchronous code, blocking at most `timeout`. Needs no runtime.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvTimeoutError::Timeout`] or [`RecvTimeoutError::Closed`].
+    ///
+    /// # Panics
+    ///
+    /// As [`blocking_send`](Queue::blocking_send).
+    #[track_caller]
+    pub fn blocking_receive_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        blocking::recv_timeout(&self.shared, timeout)
+    }
+
+    /// Waits for at least one value, then appends it and up to `limit - 1` more that are already inside to
+    /// `buffer`; as [`Receiver::recv_many`](crate::Receiver::recv_many). Returns how many it appended: 0
+    /// only once the queue is closed and drained, or when `limit` is 0.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a dropped future took nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let queue = tokio_mpmc::Queue::new(4);
+    /// queue.send(1).await.unwrap();
+    /// queue.send(2).await.unwrap();
+    /// let mut batch = Vec::new();
+    /// assert_eq!(queue.receive_many(&mut batch, 10).await, 2);
+    /// assert_eq!(batch, [1, 2]);
+    /// # });
+    /// ```
+    pub fn receive_many<'a>(
+        &'a self,
+        buffer: &'a mut Vec<T>,
+        limit: usize,
+    ) -> RecvManyFuture<'a, T> {
+        RecvManyFuture::new(&self.shared, buffer, limit)
+    }
+
     /// Closes the queue, for every handle.
     ///
     /// Takes effect at the call, whether or not the result is awaited: no send succeeds after `close`
@@ -193,9 +339,7 @@ impl<T> Queue<T> {
     /// assert!(queue.is_closed());
     /// ```
     pub fn close(&self) -> Close {
-        Close {
-            first: self.shared.close(),
-        }
+        Close::new(self.shared.close())
     }
 
     /// Whether [`close`](Queue::close) was called.
@@ -241,96 +385,5 @@ impl<T> fmt::Debug for Queue<T> {
             .field("capacity", &self.capacity())
             .field("closed", &self.is_closed())
             .finish()
-    }
-}
-
-/// The future of [`Queue::send`].
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct SendFuture<'a, T> {
-    shared: &'a Shared<T>,
-    /// `Some` until the future completes.
-    value: Option<T>,
-    waiter: Option<WaiterId>,
-}
-
-// The value is moved in and out, never pinned.
-impl<T> Unpin for SendFuture<'_, T> {}
-
-impl<T> Future for SendFuture<'_, T> {
-    type Output = Result<(), SendError<T>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        this.shared
-            .poll_send(&mut this.value, &mut this.waiter, cx)
-            .map_err(SendError)
-    }
-}
-
-impl<T> Drop for SendFuture<'_, T> {
-    fn drop(&mut self) {
-        self.shared.cancel_send(&mut self.waiter);
-    }
-}
-
-impl<T> fmt::Debug for SendFuture<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SendFuture")
-            .field("done", &self.value.is_none())
-            .field("waiting", &self.waiter.is_some())
-            .finish()
-    }
-}
-
-/// The future of [`Queue::receive`].
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct ReceiveFuture<'a, T> {
-    shared: &'a Shared<T>,
-    waiter: Option<WaiterId>,
-}
-
-impl<T> Future for ReceiveFuture<'_, T> {
-    type Output = Result<Option<T>, QueueError>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        this.shared.poll_receive(&mut this.waiter, cx).map(Ok)
-    }
-}
-
-impl<T> Drop for ReceiveFuture<'_, T> {
-    fn drop(&mut self) {
-        self.shared.cancel_receive(&mut self.waiter);
-    }
-}
-
-impl<T> fmt::Debug for ReceiveFuture<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReceiveFuture")
-            .field("waiting", &self.waiter.is_some())
-            .finish()
-    }
-}
-
-/// What [`Queue::close`] did. The close has already happened when `close` returns; `Close` is also a future,
-/// ready at once with [`is_first`](Close::is_first), so `queue.close().await`, `block_on(queue.close())` and
-/// `join!(queue.close(), …)` work as with the original `async fn close`. Ignoring it is fine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Close {
-    first: bool,
-}
-
-impl Close {
-    /// Whether this call closed the queue (`false` if it was closed already).
-    pub fn is_first(&self) -> bool {
-        self.first
-    }
-}
-
-impl Future for Close {
-    type Output = bool;
-
-    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<bool> {
-        Poll::Ready(self.first)
     }
 }

@@ -4,7 +4,8 @@
 //! (`cfg(all(test, loom))` / `cfg(all(test, shuttle))`), as tokio does: a user's doctests and integration tests
 //! built with `RUSTFLAGS="--cfg loom"` link the `std` arm and keep working outside a model.
 //! Every arm offers the same API; `UnsafeCell` has loom's `with`/`with_mut` shape everywhere. Thread parking
-//! (`current_thread`, `park`, `Thread::unpark`) is here too, so a blocking call parks through the checker.
+//! (`current_thread`, `park`, `park_until`, `Thread::unpark`) is here too, so a blocking call parks through the
+//! checker.
 
 #[cfg(all(test, loom))]
 mod imp {
@@ -16,6 +17,12 @@ mod imp {
     /// loom must see every spin as a yield, or it explores the spin forever.
     pub(crate) fn backoff(_step: u32) {
         loom::thread::yield_now();
+    }
+
+    /// loom has no clock: a timed park waits until unparked, and the deadline never passes.
+    pub(crate) fn park_until(_deadline: std::time::Instant) -> bool {
+        park();
+        true
     }
 }
 
@@ -29,6 +36,12 @@ mod imp {
     /// shuttle schedules cooperatively: a spin that does not yield would never let the other thread finish.
     pub(crate) fn backoff(_step: u32) {
         shuttle::thread::yield_now();
+    }
+
+    /// shuttle has no clock: a timed park waits until unparked, and the deadline never passes.
+    pub(crate) fn park_until(_deadline: std::time::Instant) -> bool {
+        park();
+        true
     }
 }
 
@@ -48,6 +61,17 @@ mod imp {
         } else {
             std::thread::yield_now();
         }
+    }
+
+    /// Parks until unparked (or spuriously) or until `deadline`; `false`, without parking, once the deadline
+    /// has passed.
+    pub(crate) fn park_until(deadline: std::time::Instant) -> bool {
+        let now = std::time::Instant::now();
+        if now >= deadline {
+            return false;
+        }
+        std::thread::park_timeout(deadline - now);
+        true
     }
 }
 

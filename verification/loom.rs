@@ -18,7 +18,7 @@ use std::time::Instant;
 use loom::future::block_on;
 use loom::thread;
 
-use crate::{Queue, SendError, TryRecvError, TrySendError};
+use crate::{Queue, SendError, TryRecvError, TrySendError, channel};
 
 /// Runs `model` for every interleaving loom explores within `preemption_bound` (`None`: all of them) and
 /// prints how many it explored. The print bypasses the test harness's capture so that it always shows.
@@ -473,6 +473,146 @@ fn i1_a_waiting_receiver_is_woken_by_two_racing_sends() {
             let mut got = [receiver.join().unwrap(), queue.try_receive().unwrap()];
             got.sort_unstable();
             assert_eq!(got, [1, 2]);
+        },
+    );
+}
+
+/// I6: the last sender's drop closes the channel and wakes a receiver waiting on it (blocked in
+/// `blocking_recv`), which then answers `None`.
+#[test]
+fn i6_the_last_sender_drop_wakes_a_blocked_receiver_with_none() {
+    explore(
+        "i6_the_last_sender_drop_wakes_a_blocked_receiver_with_none",
+        None,
+        || {
+            let (tx, rx) = channel::<u8>(1);
+            let receiver = thread::spawn(move || rx.blocking_recv());
+            drop(tx);
+            assert_eq!(receiver.join().unwrap(), None);
+        },
+    );
+}
+
+/// I6: the last receiver's drop closes the channel, wakes a sender waiting on the full channel with its own
+/// value back, and drops the value inside exactly once (`Track` reports a leak; loom's `Arc` a double drop).
+#[test]
+fn i6_the_last_receiver_drop_gives_a_waiting_sender_its_value_and_drops_the_rest() {
+    explore(
+        "i6_the_last_receiver_drop_gives_a_waiting_sender_its_value_and_drops_the_rest",
+        None,
+        || {
+            let (tx, rx) = channel(1);
+            tx.try_send(loom::alloc::Track::new(1)).unwrap();
+            let sender = thread::spawn(move || {
+                let back = block_on(tx.send(loom::alloc::Track::new(2))).unwrap_err();
+                assert_eq!(*back.into_inner().get_ref(), 2);
+                assert!(tx.is_closed());
+                tx
+            });
+            drop(rx);
+            let tx = sender.join().unwrap();
+            assert_eq!(
+                tx.len(),
+                0,
+                "the value inside was not dropped with the last receiver"
+            );
+        },
+    );
+}
+
+/// I6: two last senders dropped at once on two threads close the channel exactly when the second goes
+/// (one read-modify-write decides), so a waiting receiver gets both values, then `None`.
+#[test]
+fn i6_racing_drops_of_the_last_two_senders_close_once_after_both() {
+    explore(
+        "i6_racing_drops_of_the_last_two_senders_close_once_after_both",
+        // Both threads push while the receiver may spin on an unpublished slot: bounded (see the module docs).
+        Some(3),
+        || {
+            let (tx, rx) = channel(2);
+            let other = tx.clone();
+            let first = thread::spawn(move || {
+                other.try_send(1).unwrap();
+                drop(other);
+            });
+            tx.try_send(2).unwrap();
+            drop(tx);
+            let mut got = vec![block_on(rx.recv()).unwrap(), block_on(rx.recv()).unwrap()];
+            got.sort_unstable();
+            assert_eq!(got, [1, 2]);
+            assert_eq!(block_on(rx.recv()), None);
+            first.join().unwrap();
+        },
+    );
+}
+
+/// I6: two last receivers dropped at once on two threads: the channel closes once both are gone, and the
+/// values inside are dropped exactly once (loom `Track`).
+#[test]
+fn i6_racing_drops_of_the_last_two_receivers_drop_every_value_once() {
+    explore(
+        "i6_racing_drops_of_the_last_two_receivers_drop_every_value_once",
+        None,
+        || {
+            let (tx, rx) = channel(2);
+            let other = rx.clone();
+            tx.try_send(loom::alloc::Track::new(1)).unwrap();
+            tx.try_send(loom::alloc::Track::new(2)).unwrap();
+            let first = thread::spawn(move || drop(other));
+            drop(rx);
+            first.join().unwrap();
+            assert!(tx.is_closed());
+            assert_eq!(tx.len(), 0);
+            assert!(tx.try_send(loom::alloc::Track::new(3)).is_err());
+        },
+    );
+}
+
+/// I6: a weak sender's upgrade racing the last strong sender's drop either fails, or keeps the channel open
+/// until the upgraded sender goes: a value it sends is received before `None`.
+#[test]
+fn i6_an_upgrade_racing_the_last_drop_never_reopens_a_closed_channel() {
+    explore(
+        "i6_an_upgrade_racing_the_last_drop_never_reopens_a_closed_channel",
+        None,
+        || {
+            let (tx, rx) = channel(1);
+            let weak = tx.downgrade();
+            let upgrader = thread::spawn(move || match weak.upgrade() {
+                Some(tx) => {
+                    tx.try_send(1)
+                        .expect("an upgraded sender's channel is open");
+                    true
+                }
+                None => false,
+            });
+            drop(tx);
+            let sent = upgrader.join().unwrap();
+            let received = block_on(rx.recv());
+            assert_eq!(received, sent.then_some(1));
+            assert_eq!(block_on(rx.recv()), None);
+        },
+    );
+}
+
+/// I1, I3 through the blocking calls: a sender blocked in `blocking_send` on a full channel is unparked by
+/// a `blocking_recv`, values arrive in order, and the last sender's drop ends the receiver.
+#[test]
+fn i1_blocking_send_and_recv_hand_values_over_in_order() {
+    explore(
+        "i1_blocking_send_and_recv_hand_values_over_in_order",
+        // Both threads push while the receiver may spin on an unpublished slot: bounded (see the module docs).
+        Some(4),
+        || {
+            let (tx, rx) = channel(1);
+            let sender = thread::spawn(move || {
+                tx.blocking_send(1).unwrap();
+                tx.blocking_send(2).unwrap();
+            });
+            assert_eq!(rx.blocking_recv(), Some(1));
+            assert_eq!(rx.blocking_recv(), Some(2));
+            assert_eq!(rx.blocking_recv(), None);
+            sender.join().unwrap();
         },
     );
 }

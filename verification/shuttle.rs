@@ -74,7 +74,7 @@ use shuttle::future::{JoinHandle, block_on, spawn, yield_now};
 use shuttle::rand::{Rng, thread_rng};
 use shuttle::sync::mpsc;
 
-use crate::{Queue, SendError, TryRecvError, TrySendError};
+use crate::{Queue, Receiver, SendError, Sender, TryRecvError, TrySendError, channel};
 
 /// Iterations per scheduler when `SHUTTLE_ITERATIONS` is not set.
 const DEFAULT_ITERATIONS: usize = 10_000;
@@ -501,8 +501,105 @@ fn blocking_threads_and_tasks() {
     assert_eq!(all, expected, "every value received exactly once");
 }
 
+/// The channel face with handles that come and go: 3 producers (2 async tasks, 1 blocking thread) and 3
+/// consumers (2 tasks, 1 blocking thread) on a capacity-1 channel. Producers clone their `Sender` and drop the
+/// clone at random moments and drop their own when done, so the channel closes when the last of them goes;
+/// consumers 1 and 2 may leave early (dropping their `Receiver`). Each value is tagged; every value whose send
+/// returned `Ok` must be received exactly once, in its producer's order per consumer, and a lost wake-up
+/// (also one that the last sender's drop owes a waiting receiver) deadlocks.
+fn channel_handles_come_and_go() {
+    let (tx, rx) = channel(1);
+    let producers = vec![
+        spawn_task(produce_on_channel(tx.clone(), 0, Wait::Async)),
+        spawn_task(produce_on_channel(tx.clone(), 1, Wait::Async)),
+        spawn_thread(move || block_on(produce_on_channel(tx, 2, Wait::Blocking))),
+    ];
+    let consumers = vec![
+        spawn_task(consume_from_channel(rx.clone(), 0, Wait::Async)),
+        spawn_task(consume_from_channel(rx.clone(), 1, Wait::Async)),
+        spawn_thread(move || block_on(consume_from_channel(rx, 2, Wait::Blocking))),
+    ];
+    let mut delivered: Vec<Item> = producers.into_iter().flat_map(|join| join()).collect();
+    let received: Vec<Vec<Item>> = consumers.into_iter().map(|join| join()).collect();
+    for items in &received {
+        for producer in 0..3 {
+            let seqs: Vec<_> = items
+                .iter()
+                .filter(|item| item.producer == producer)
+                .collect();
+            assert!(
+                seqs.is_sorted(),
+                "producer {producer}'s values out of order"
+            );
+        }
+    }
+    let mut all: Vec<Item> = received.concat();
+    all.sort_unstable();
+    delivered.sort_unstable();
+    assert_eq!(
+        all, delivered,
+        "every delivered value received exactly once"
+    );
+}
+
+/// How a model's producer or consumer waits: `.await` in a task, or the blocking calls on a thread.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    Async,
+    Blocking,
+}
+
+/// Sends 3 values, cloning its sender at random and dropping the clone after a send; returns what it sent.
+/// (`Wait::Blocking` runs on a thread, where the `.await`s below never wait: every wait is the blocking call.)
+async fn produce_on_channel(tx: Sender<Item>, producer: usize, wait: Wait) -> Vec<Item> {
+    let mut delivered = Vec::new();
+    for seq in 0..3 {
+        let extra = thread_rng().gen_bool(0.5).then(|| tx.clone());
+        let item = Item { producer, seq };
+        let sent = match wait {
+            Wait::Async => tx.send(item).await,
+            Wait::Blocking => tx.blocking_send(item),
+        };
+        assert!(sent.is_ok(), "consumer 0 stays: the channel stays open");
+        delivered.push(item);
+        drop(extra);
+    }
+    delivered
+}
+
+/// Receives until the channel closes; consumers other than 0 leave after a random number of values.
+async fn consume_from_channel(rx: Receiver<Item>, consumer: usize, wait: Wait) -> Vec<Item> {
+    let leaves_after = (consumer > 0).then(|| thread_rng().gen_range(0..=3));
+    let mut received = Vec::new();
+    while leaves_after != Some(received.len()) {
+        let next = match wait {
+            Wait::Async => rx.recv().await,
+            Wait::Blocking => rx.blocking_recv(),
+        };
+        let Some(item) = next else { break };
+        received.push(item);
+    }
+    received
+}
+
+/// Spawns `future` as a shuttle task and returns a way to join it.
+fn spawn_task<R: Send + 'static>(
+    future: impl Future<Output = R> + Send + 'static,
+) -> Box<dyn FnOnce() -> R> {
+    let task = spawn(future);
+    Box::new(move || join(task))
+}
+
+/// Runs `body` on a shuttle thread and returns a way to join it.
+fn spawn_thread<R: Send + 'static>(
+    body: impl FnOnce() -> R + Send + 'static,
+) -> Box<dyn FnOnce() -> R> {
+    let thread = shuttle::thread::spawn(body);
+    Box::new(move || thread.join().expect("a model thread failed"))
+}
+
 /// Every model by name, for [`replay_failing_schedule`].
-const MODELS: [(&str, fn()); 6] = [
+const MODELS: [(&str, fn()); 7] = [
     ("close_after_drain_capacity_1", close_after_drain_capacity_1),
     ("close_after_drain_capacity_2", close_after_drain_capacity_2),
     ("close_races_capacity_1", close_races_capacity_1),
@@ -512,6 +609,7 @@ const MODELS: [(&str, fn()); 6] = [
         close_after_drain_2x1_capacity_1,
     ),
     ("blocking_threads_and_tasks", blocking_threads_and_tasks),
+    ("channel_handles_come_and_go", channel_handles_come_and_go),
 ];
 
 fn iterations() -> usize {
@@ -629,6 +727,13 @@ fn close_after_drain_2x1_capacity_1_loses_no_wakeup() {
 #[test]
 fn blocking_threads_and_tasks_lose_no_wakeup_and_deliver_exactly_once_in_order() {
     check("blocking_threads_and_tasks", blocking_threads_and_tasks);
+}
+
+/// I6 disconnection with I1, I2, I3: handles cloned and dropped at random, blocking threads beside tasks,
+/// consumers leaving early; the last sender's drop ends every consumer.
+#[test]
+fn channel_handles_come_and_go_lose_no_wakeup_and_deliver_exactly_once_in_order() {
+    check("channel_handles_come_and_go", channel_handles_come_and_go);
 }
 
 /// Replays one failing schedule: set `SHUTTLE_REPLAY_MODEL` to the model's name (as printed by [`check`])

@@ -1,0 +1,607 @@
+//! The channel face: split [`Sender`] / [`Receiver`] handles over the same shared state as `Queue`, which
+//! disconnect when every handle of one side is gone. Each method is a few lines over one call of `Shared`.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::blocking;
+use crate::error::{RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
+use crate::future::{ClosedFuture, RecvFuture, RecvManyFuture, SendFuture};
+use crate::shared::Shared;
+use crate::sync::Arc;
+
+/// Creates a bounded multi-producer multi-consumer channel holding at most `capacity` values.
+///
+/// Both handles are clonable. When every [`Sender`] is gone, receivers get what is inside, then `None`; when
+/// every [`Receiver`] is gone, the values inside are dropped and every send fails, giving its value back.
+///
+/// # Panics
+///
+/// If `capacity` is 0 (a rendezvous channel is not supported), or so large that the buffer cannot be
+/// allocated or indexed.
+///
+/// # Examples
+///
+/// ```
+/// # // A runtime without I/O, so the example also runs in the `--cfg loom` build of tokio.
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let (tx, rx) = tokio_mpmc::channel(16);
+/// let workers: Vec<_> = (0..4)
+///     .map(|_| {
+///         let rx = rx.clone();
+///         tokio::spawn(async move {
+///             let mut sum = 0;
+///             while let Some(n) = rx.recv().await {
+///                 sum += n;
+///             }
+///             sum
+///         })
+///     })
+///     .collect();
+/// drop(rx);
+/// for n in 1..=100 {
+///     tx.send(n).await.unwrap();
+/// }
+/// drop(tx); // the last sender: the workers drain the channel, then `recv` answers `None`
+/// let mut total = 0;
+/// for worker in workers {
+///     total += worker.await.unwrap();
+/// }
+/// assert_eq!(total, 5050);
+/// # });
+/// ```
+#[track_caller]
+pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
+    let shared = Arc::new(Shared::new(capacity));
+    shared.add_sender();
+    shared.add_receiver();
+    let receiver = Receiver {
+        shared: Arc::clone(&shared),
+    };
+    (Sender { shared }, receiver)
+}
+
+/// The sending half of a [`channel`]. Clone it for every producer; the channel closes when the last one is
+/// dropped (values already inside can still be received).
+pub struct Sender<T> {
+    shared: Arc<Shared<T>>,
+}
+
+/// A sender that does not keep the channel open; [`upgrade`](WeakSender::upgrade) it to send.
+pub struct WeakSender<T> {
+    shared: Arc<Shared<T>>,
+}
+
+/// The receiving half of a [`channel`]. Clone it for every consumer: each value goes to exactly one of them.
+/// When the last one is dropped, the channel closes and the values inside are dropped.
+pub struct Receiver<T> {
+    shared: Arc<Shared<T>>,
+}
+
+impl<T> Sender<T> {
+    /// Sends `value`, waiting while the channel is full.
+    ///
+    /// # Errors
+    ///
+    /// If the channel is closed (explicitly, or because every receiver is gone), before or while waiting,
+    /// the value is given back in [`SendError`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: if the future is dropped before it completes, the value was not sent (it is dropped with
+    /// the future), and a wake-up the future had received goes to the next waiting sender. To get the value
+    /// back after a while, use [`send_timeout`](Sender::send_timeout).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let (tx, rx) = tokio_mpmc::channel(1);
+    /// tx.send("hello").await.unwrap();
+    /// drop(rx);
+    /// assert_eq!(tx.send("too late").await.unwrap_err().into_inner(), "too late");
+    /// # });
+    /// ```
+    pub fn send(&self, value: T) -> SendFuture<'_, T> {
+        SendFuture::new(&self.shared, value)
+    }
+
+    /// Sends `value` if there is room now.
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] if the channel holds `capacity` values, [`TrySendError::Closed`] if it is
+    /// closed; both give the value back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tokio_mpmc::TrySendError;
+    ///
+    /// let (tx, _rx) = tokio_mpmc::channel(1);
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
+    /// ```
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        self.shared.try_send(value)
+    }
+
+    /// Sends `value`, waiting at most `timeout` for room (on tokio's timer, so it follows a paused clock).
+    ///
+    /// The send is tried before the timer: with room it succeeds, and on a closed channel it fails, at once.
+    ///
+    /// # Errors
+    ///
+    /// [`SendTimeoutError::Timeout`] if the channel stayed full, [`SendTimeoutError::Closed`] if it is
+    /// closed; both give the value back.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe as [`send`](Sender::send): dropped before it completes, it sent nothing.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime with the timer enabled, as `tokio::time::sleep`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tokio_mpmc::SendTimeoutError;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+    /// let (tx, _rx) = tokio_mpmc::channel(1);
+    /// tx.send(1).await.unwrap();
+    /// let error = tx.send_timeout(2, Duration::from_millis(10)).await.unwrap_err();
+    /// assert_eq!(error, SendTimeoutError::Timeout(2));
+    /// # });
+    /// ```
+    #[cfg(feature = "tokio")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+    pub async fn send_timeout(
+        &self,
+        value: T,
+        timeout: Duration,
+    ) -> Result<(), SendTimeoutError<T>> {
+        crate::time::send_timeout(&self.shared, value, timeout).await
+    }
+
+    /// Sends `value` from synchronous code, blocking this thread while the channel is full.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Sender::send): the value back in [`SendError`] once the channel is closed.
+    ///
+    /// # Panics
+    ///
+    /// With the `tokio` feature, when called from a thread that runs async tasks (a tokio task or
+    /// `block_on`), before sending anything: blocking there stalls the runtime. Call it from
+    /// `tokio::task::spawn_blocking` or a plain thread. The check reads tokio's cooperative budget (tokio
+    /// keeps its own check private), so it cannot see a task wrapped in `tokio::task::unconstrained`: there
+    /// the call blocks the worker thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tokio_mpmc::channel(1);
+    /// let producer = std::thread::spawn(move || {
+    ///     for i in 0..3 {
+    ///         tx.blocking_send(i).unwrap();
+    ///     }
+    /// });
+    /// assert_eq!(rx.blocking_recv(), Some(0));
+    /// assert_eq!(rx.blocking_recv(), Some(1));
+    /// assert_eq!(rx.blocking_recv(), Some(2));
+    /// assert_eq!(rx.blocking_recv(), None);
+    /// producer.join().unwrap();
+    /// ```
+    #[track_caller]
+    pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
+        blocking::send(&self.shared, value)
+    }
+
+    /// Sends `value` from synchronous code, blocking this thread at most `timeout` while the channel is full.
+    /// Needs no runtime.
+    ///
+    /// # Errors
+    ///
+    /// [`SendTimeoutError::Timeout`] or [`SendTimeoutError::Closed`], with the value.
+    ///
+    /// # Panics
+    ///
+    /// As [`blocking_send`](Sender::blocking_send).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let (tx, _rx) = tokio_mpmc::channel(1);
+    /// tx.blocking_send_timeout(1, Duration::from_millis(1)).unwrap();
+    /// let error = tx.blocking_send_timeout(2, Duration::from_millis(1)).unwrap_err();
+    /// assert!(error.is_timeout());
+    /// assert_eq!(error.into_inner(), 2);
+    /// ```
+    #[track_caller]
+    pub fn blocking_send_timeout(
+        &self,
+        value: T,
+        timeout: Duration,
+    ) -> Result<(), SendTimeoutError<T>> {
+        blocking::send_timeout(&self.shared, value, timeout)
+    }
+
+    /// Waits until the channel is closed: by [`close`](Sender::close) on any handle, or because every
+    /// receiver is gone.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let (tx, rx) = tokio_mpmc::channel::<u8>(1);
+    /// let watcher = tokio::spawn(async move { tx.closed().await });
+    /// drop(rx);
+    /// watcher.await.unwrap();
+    /// # });
+    /// ```
+    pub fn closed(&self) -> ClosedFuture<'_, T> {
+        ClosedFuture::new(&self.shared)
+    }
+
+    /// Closes the channel for every handle; returns whether this call closed it (`false` if it was closed
+    /// already, explicitly or by a disconnect).
+    ///
+    /// No send succeeds afterwards (waiting senders get their values back); receivers still get the values
+    /// inside, then `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tokio_mpmc::channel(2);
+    /// tx.try_send(1).unwrap();
+    /// assert!(tx.close());
+    /// assert!(!rx.close());
+    /// assert!(tx.try_send(2).is_err());
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    pub fn close(&self) -> bool {
+        self.shared.close()
+    }
+
+    /// A handle that does not keep the channel open.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = tokio_mpmc::channel::<u8>(1);
+    /// let weak = tx.downgrade();
+    /// assert!(weak.upgrade().is_some());
+    /// drop(tx);
+    /// assert!(weak.upgrade().is_none());
+    /// ```
+    #[must_use]
+    pub fn downgrade(&self) -> WeakSender<T> {
+        WeakSender {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<T> Receiver<T> {
+    /// Receives the oldest value, waiting while the channel is empty and open.
+    ///
+    /// Returns `None` once the channel is closed (by [`close`](Receiver::close), or because every sender is
+    /// gone) and every value sent before has been received; from then on at once.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a dropped future never takes a value, and a wake-up it had received goes to the next
+    /// waiting receiver. It can be used in `tokio::select!` without losing values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let (tx, rx) = tokio_mpmc::channel(4);
+    /// tx.send(1).await.unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.recv().await, Some(1));
+    /// assert_eq!(rx.recv().await, None);
+    /// # });
+    /// ```
+    pub fn recv(&self) -> RecvFuture<'_, T> {
+        RecvFuture::new(&self.shared)
+    }
+
+    /// Receives the oldest value if there is one now.
+    ///
+    /// # Errors
+    ///
+    /// [`TryRecvError::Empty`] if the channel is empty and open, [`TryRecvError::Closed`] if it is closed
+    /// and empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tokio_mpmc::TryRecvError;
+    ///
+    /// let (tx, rx) = tokio_mpmc::channel(1);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.try_send(7).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(7));
+    /// drop(tx);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    /// ```
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.shared.try_receive()
+    }
+
+    /// Receives a value, waiting at most `timeout` (on tokio's timer, so it follows a paused clock).
+    ///
+    /// The receive is tried before the timer: a value, or a closed and drained channel, answers at once.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvTimeoutError::Timeout`] if no value came, [`RecvTimeoutError::Closed`] once the channel is
+    /// closed and drained.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe as [`recv`](Receiver::recv).
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime with the timer enabled, as `tokio::time::sleep`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tokio_mpmc::RecvTimeoutError;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+    /// let (_tx, rx) = tokio_mpmc::channel::<u8>(1);
+    /// assert_eq!(rx.recv_timeout(Duration::from_secs(1)).await, Err(RecvTimeoutError::Timeout));
+    /// # });
+    /// ```
+    #[cfg(feature = "tokio")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+    pub async fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        crate::time::recv_timeout(&self.shared, timeout).await
+    }
+
+    /// Receives a value from synchronous code, blocking this thread while the channel is empty and open;
+    /// `None` once it is closed and drained.
+    ///
+    /// # Panics
+    ///
+    /// As [`Sender::blocking_send`]: inside an async runtime, before taking anything.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tokio_mpmc::channel(1);
+    /// std::thread::spawn(move || tx.blocking_send(5).unwrap());
+    /// assert_eq!(rx.blocking_recv(), Some(5));
+    /// ```
+    #[track_caller]
+    pub fn blocking_recv(&self) -> Option<T> {
+        blocking::recv(&self.shared)
+    }
+
+    /// Receives a value from synchronous code, blocking this thread at most `timeout`. Needs no runtime.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvTimeoutError::Timeout`] or [`RecvTimeoutError::Closed`].
+    ///
+    /// # Panics
+    ///
+    /// As [`Sender::blocking_send`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tokio_mpmc::RecvTimeoutError;
+    ///
+    /// let (_tx, rx) = tokio_mpmc::channel::<u8>(1);
+    /// assert_eq!(rx.blocking_recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::Timeout));
+    /// ```
+    #[track_caller]
+    pub fn blocking_recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        blocking::recv_timeout(&self.shared, timeout)
+    }
+
+    /// Waits for at least one value, then appends it and up to `limit - 1` more that are already inside to
+    /// `buffer`. Returns how many it appended: 0 only once the channel is closed and drained, or when
+    /// `limit` is 0 (then it takes nothing and returns at once).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a dropped future took nothing; the values it took are in `buffer` when it returns.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let (tx, rx) = tokio_mpmc::channel(8);
+    /// for i in 0..5 {
+    ///     tx.send(i).await.unwrap();
+    /// }
+    /// let mut batch = Vec::new();
+    /// assert_eq!(rx.recv_many(&mut batch, 3).await, 3);
+    /// assert_eq!(rx.recv_many(&mut batch, 3).await, 2);
+    /// assert_eq!(batch, [0, 1, 2, 3, 4]);
+    /// # });
+    /// ```
+    pub fn recv_many<'a>(&'a self, buffer: &'a mut Vec<T>, limit: usize) -> RecvManyFuture<'a, T> {
+        RecvManyFuture::new(&self.shared, buffer, limit)
+    }
+
+    /// Waits until the channel is closed (by any handle, or because every sender is gone). Values may
+    /// still be inside.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub fn closed(&self) -> ClosedFuture<'_, T> {
+        ClosedFuture::new(&self.shared)
+    }
+
+    /// Closes the channel for every handle, as [`Sender::close`]: no send succeeds afterwards, receivers
+    /// still drain what is inside.
+    pub fn close(&self) -> bool {
+        self.shared.close()
+    }
+
+    /// Turns this receiver into a [`Stream`](futures_core::Stream) of the values, ending once the channel is
+    /// closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let (tx, rx) = tokio_mpmc::channel(4);
+    /// tx.send(1).await.unwrap();
+    /// tx.send(2).await.unwrap();
+    /// drop(tx);
+    /// let values: Vec<_> = rx.into_stream().collect().await;
+    /// assert_eq!(values, [1, 2]);
+    /// # });
+    /// ```
+    #[cfg(feature = "futures")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
+    pub fn into_stream(self) -> crate::stream::RecvStream<T> {
+        crate::stream::RecvStream::new(self)
+    }
+
+    #[cfg(feature = "futures")]
+    pub(crate) fn shared(&self) -> &Shared<T> {
+        &self.shared
+    }
+}
+
+impl<T> WeakSender<T> {
+    /// A [`Sender`], unless every strong sender is gone (the channel closed then, for good).
+    #[must_use]
+    pub fn upgrade(&self) -> Option<Sender<T>> {
+        self.shared.try_add_sender().then(|| Sender {
+            shared: Arc::clone(&self.shared),
+        })
+    }
+}
+
+/// The observers every handle shares.
+macro_rules! observers {
+    ($handle:ident) => {
+        impl<T> $handle<T> {
+            /// Whether the channel is closed (explicitly, or because one side is gone).
+            pub fn is_closed(&self) -> bool {
+                self.shared.is_closed()
+            }
+
+            /// The number of values inside: a snapshot, never more than the capacity.
+            pub fn len(&self) -> usize {
+                self.shared.len()
+            }
+
+            /// Whether the channel holds no value.
+            pub fn is_empty(&self) -> bool {
+                self.shared.len() == 0
+            }
+
+            /// Whether the channel holds `capacity` values.
+            pub fn is_full(&self) -> bool {
+                self.shared.len() == self.shared.capacity()
+            }
+
+            /// The bound: the most values inside at once.
+            pub fn capacity(&self) -> Option<usize> {
+                Some(self.shared.capacity())
+            }
+
+            /// The strong [`Sender`]s alive.
+            pub fn sender_count(&self) -> usize {
+                self.shared.sender_count()
+            }
+
+            /// The [`Receiver`]s alive.
+            pub fn receiver_count(&self) -> usize {
+                self.shared.receiver_count()
+            }
+
+            /// Whether `other` is a handle to the same channel.
+            pub fn same_channel(&self, other: &$handle<T>) -> bool {
+                Arc::ptr_eq(&self.shared, &other.shared)
+            }
+        }
+
+        impl<T> fmt::Debug for $handle<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($handle))
+                    .field("len", &self.shared.len())
+                    .field("capacity", &self.shared.capacity())
+                    .field("closed", &self.shared.is_closed())
+                    .field("senders", &self.shared.sender_count())
+                    .field("receivers", &self.shared.receiver_count())
+                    .finish()
+            }
+        }
+    };
+}
+
+observers!(Sender);
+observers!(Receiver);
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        self.shared.add_sender();
+        Sender {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        self.shared.drop_sender();
+    }
+}
+
+impl<T> Clone for WeakSender<T> {
+    fn clone(&self) -> Self {
+        WeakSender {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<T> fmt::Debug for WeakSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakSender")
+            .field("senders", &self.shared.sender_count())
+            .finish()
+    }
+}
+
+impl<T> Clone for Receiver<T> {
+    fn clone(&self) -> Self {
+        self.shared.add_receiver();
+        Receiver {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        self.shared.drop_receiver();
+    }
+}

@@ -1,0 +1,249 @@
+//! The named futures of both faces. Each is a few lines over one call of [`Shared`]: it holds its waiter
+//! registration, polls the shared state, and on drop cancels (passing on any wake-up it received).
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::error::{QueueError, SendError};
+use crate::shared::Shared;
+use crate::waiters::WaiterId;
+
+/// The future of [`Queue::send`](crate::Queue::send) and [`Sender::send`](crate::Sender::send).
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct SendFuture<'a, T> {
+    shared: &'a Shared<T>,
+    /// `Some` until the future completes.
+    value: Option<T>,
+    waiter: Option<WaiterId>,
+}
+
+impl<'a, T> SendFuture<'a, T> {
+    pub(crate) fn new(shared: &'a Shared<T>, value: T) -> Self {
+        SendFuture {
+            shared,
+            value: Some(value),
+            waiter: None,
+        }
+    }
+
+    /// Gives the value back from a send that did not complete (a timed-out one); the future's drop then
+    /// cancels its registration. `None` once it completed.
+    pub(crate) fn take_value(&mut self) -> Option<T> {
+        self.value.take()
+    }
+}
+
+// The value is moved in and out, never pinned.
+impl<T> Unpin for SendFuture<'_, T> {}
+
+impl<T> Future for SendFuture<'_, T> {
+    type Output = Result<(), SendError<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        this.shared
+            .poll_send(&mut this.value, &mut this.waiter, cx)
+            .map_err(SendError)
+    }
+}
+
+impl<T> Drop for SendFuture<'_, T> {
+    fn drop(&mut self) {
+        self.shared.cancel_send(&mut self.waiter);
+    }
+}
+
+impl<T> fmt::Debug for SendFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SendFuture")
+            .field("done", &self.value.is_none())
+            .field("waiting", &self.waiter.is_some())
+            .finish()
+    }
+}
+
+/// The future of [`Receiver::recv`](crate::Receiver::recv): `Some(value)`, or `None` once the channel is
+/// closed and drained.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct RecvFuture<'a, T> {
+    shared: &'a Shared<T>,
+    waiter: Option<WaiterId>,
+}
+
+impl<'a, T> RecvFuture<'a, T> {
+    pub(crate) fn new(shared: &'a Shared<T>) -> Self {
+        RecvFuture {
+            shared,
+            waiter: None,
+        }
+    }
+}
+
+impl<T> Future for RecvFuture<'_, T> {
+    type Output = Option<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        this.shared.poll_receive(&mut this.waiter, cx)
+    }
+}
+
+impl<T> Drop for RecvFuture<'_, T> {
+    fn drop(&mut self) {
+        self.shared.cancel_receive(&mut self.waiter);
+    }
+}
+
+impl<T> fmt::Debug for RecvFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvFuture")
+            .field("waiting", &self.waiter.is_some())
+            .finish()
+    }
+}
+
+/// The future of [`Queue::receive`](crate::Queue::receive): [`RecvFuture`] in the seed API's
+/// `Result<Option<T>, QueueError>` shape (never `Err`).
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ReceiveFuture<'a, T> {
+    recv: RecvFuture<'a, T>,
+}
+
+impl<'a, T> ReceiveFuture<'a, T> {
+    pub(crate) fn new(shared: &'a Shared<T>) -> Self {
+        ReceiveFuture {
+            recv: RecvFuture::new(shared),
+        }
+    }
+}
+
+impl<T> Future for ReceiveFuture<'_, T> {
+    type Output = Result<Option<T>, QueueError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.recv).poll(cx).map(Ok)
+    }
+}
+
+impl<T> fmt::Debug for ReceiveFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReceiveFuture")
+            .field("waiting", &self.recv.waiter.is_some())
+            .finish()
+    }
+}
+
+/// The future of [`Receiver::recv_many`](crate::Receiver::recv_many) and
+/// [`Queue::receive_many`](crate::Queue::receive_many): how many values it appended.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct RecvManyFuture<'a, T> {
+    shared: &'a Shared<T>,
+    buffer: &'a mut Vec<T>,
+    limit: usize,
+    waiter: Option<WaiterId>,
+}
+
+impl<'a, T> RecvManyFuture<'a, T> {
+    pub(crate) fn new(shared: &'a Shared<T>, buffer: &'a mut Vec<T>, limit: usize) -> Self {
+        RecvManyFuture {
+            shared,
+            buffer,
+            limit,
+            waiter: None,
+        }
+    }
+}
+
+impl<T> Future for RecvManyFuture<'_, T> {
+    type Output = usize;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
+        let this = self.get_mut();
+        this.shared
+            .poll_receive_many(this.buffer, this.limit, &mut this.waiter, cx)
+    }
+}
+
+impl<T> Drop for RecvManyFuture<'_, T> {
+    fn drop(&mut self) {
+        self.shared.cancel_receive(&mut self.waiter);
+    }
+}
+
+impl<T> fmt::Debug for RecvManyFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvManyFuture")
+            .field("limit", &self.limit)
+            .field("waiting", &self.waiter.is_some())
+            .finish()
+    }
+}
+
+/// The future of [`Sender::closed`](crate::Sender::closed) and [`Receiver::closed`](crate::Receiver::closed):
+/// ready once the channel is closed.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ClosedFuture<'a, T> {
+    shared: &'a Shared<T>,
+    waiter: Option<WaiterId>,
+}
+
+impl<'a, T> ClosedFuture<'a, T> {
+    pub(crate) fn new(shared: &'a Shared<T>) -> Self {
+        ClosedFuture {
+            shared,
+            waiter: None,
+        }
+    }
+}
+
+impl<T> Future for ClosedFuture<'_, T> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        this.shared.poll_closed(&mut this.waiter, cx)
+    }
+}
+
+impl<T> Drop for ClosedFuture<'_, T> {
+    fn drop(&mut self) {
+        self.shared.cancel_closed(&mut self.waiter);
+    }
+}
+
+impl<T> fmt::Debug for ClosedFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClosedFuture")
+            .field("waiting", &self.waiter.is_some())
+            .finish()
+    }
+}
+
+/// What `close()` did. The close has already happened when `close` returns; `Close` is also a future, ready
+/// at once with [`is_first`](Close::is_first), so `queue.close().await`, `block_on(queue.close())` and
+/// `join!(queue.close(), …)` work as with the original `async fn close`. Ignoring it is fine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Close {
+    first: bool,
+}
+
+impl Close {
+    pub(crate) fn new(first: bool) -> Self {
+        Close { first }
+    }
+
+    /// Whether this call closed the queue (`false` if it was closed already).
+    pub fn is_first(&self) -> bool {
+        self.first
+    }
+}
+
+impl Future for Close {
+    type Output = bool;
+
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<bool> {
+        Poll::Ready(self.first)
+    }
+}

@@ -1,0 +1,66 @@
+//! [`RecvStream`]: a [`Receiver`] as a `futures_core::Stream` (feature `futures`).
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::{FusedStream, Stream};
+
+use crate::channel::Receiver;
+use crate::waiters::WaiterId;
+
+/// The values of a [`Receiver`] as a [`Stream`], ending once the channel is closed and drained; made by
+/// [`Receiver::into_stream`].
+///
+/// Cancel safe: a stream dropped while it waits took no value and passes on any wake-up it had received.
+#[must_use = "streams do nothing unless polled"]
+pub struct RecvStream<T> {
+    receiver: Receiver<T>,
+    waiter: Option<WaiterId>,
+    terminated: bool,
+}
+
+impl<T> RecvStream<T> {
+    pub(crate) fn new(receiver: Receiver<T>) -> Self {
+        RecvStream {
+            receiver,
+            waiter: None,
+            terminated: false,
+        }
+    }
+}
+
+impl<T> Stream for RecvStream<T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        if this.terminated {
+            return Poll::Ready(None);
+        }
+        let next = std::task::ready!(this.receiver.shared().poll_receive(&mut this.waiter, cx));
+        this.terminated = next.is_none();
+        Poll::Ready(next)
+    }
+}
+
+impl<T> FusedStream for RecvStream<T> {
+    fn is_terminated(&self) -> bool {
+        self.terminated
+    }
+}
+
+impl<T> Drop for RecvStream<T> {
+    fn drop(&mut self) {
+        self.receiver.shared().cancel_receive(&mut self.waiter);
+    }
+}
+
+impl<T> fmt::Debug for RecvStream<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvStream")
+            .field("receiver", &self.receiver)
+            .field("terminated", &self.terminated)
+            .finish()
+    }
+}
