@@ -1,13 +1,14 @@
 //! The one sync facade: every atomic, lock and cell of the queue comes from here.
 //!
-//! Normal builds use `std`. The model checkers replace it only inside this crate's own test build
-//! (`cfg(all(test, loom))` / `cfg(all(test, shuttle))`), as tokio does: a user's doctests and integration tests
-//! built with `RUSTFLAGS="--cfg loom"` link the `std` arm and keep working outside a model.
+//! Normal builds use `std`. The model checkers replace it under `--cfg loom` / `--cfg shuttle` in two cases:
+//! this crate's own test build (its models), and a user's build that turns on the crate's `loom` / `shuttle`
+//! feature (their models then explore the queue's interleavings too). Without the feature a user's
+//! `--cfg loom` build links the `std` arm, so their tests that use the queue outside a model keep working.
 //! Every arm offers the same API; `UnsafeCell` has loom's `with`/`with_mut` shape everywhere. Thread parking
 //! (`current_thread`, `park`, `park_until`, `Thread::unpark`) is here too, so a blocking call parks through the
 //! checker.
 
-#[cfg(all(test, loom))]
+#[cfg(all(loom, any(test, feature = "loom")))]
 mod imp {
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering, fence};
@@ -26,7 +27,7 @@ mod imp {
     }
 }
 
-#[cfg(all(test, shuttle, not(loom)))]
+#[cfg(all(shuttle, not(loom), any(test, feature = "shuttle")))]
 mod imp {
     pub(crate) use super::std_cell::UnsafeCell;
     pub(crate) use shuttle::sync::atomic::{AtomicUsize, Ordering, fence};
@@ -45,7 +46,10 @@ mod imp {
     }
 }
 
-#[cfg(not(all(test, any(loom, shuttle))))]
+#[cfg(not(any(
+    all(loom, any(test, feature = "loom")),
+    all(shuttle, any(test, feature = "shuttle"))
+)))]
 mod imp {
     pub(crate) use super::std_cell::UnsafeCell;
     pub(crate) use std::sync::atomic::{AtomicUsize, Ordering, fence};
@@ -78,7 +82,7 @@ mod imp {
 pub(crate) use imp::*;
 
 /// `std::cell::UnsafeCell` with loom's closure-based API (shuttle has no cell of its own).
-#[cfg_attr(all(test, loom), allow(dead_code))]
+#[cfg_attr(all(loom, any(test, feature = "loom")), allow(dead_code))]
 mod std_cell {
     #[derive(Debug)]
     pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
