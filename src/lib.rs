@@ -1,48 +1,29 @@
-//! A bounded multi-producer multi-consumer async queue for Tokio whose production code is model-checked.
+//! Bounded multi-producer multi-consumer async channels for Tokio whose production code is model-checked.
 //!
-//! [`Queue<T>`] is a clonable handle: every clone can [`send`](Queue::send) and
-//! [`receive`](Queue::receive). A full queue makes senders wait and an empty one makes receivers wait, as
-//! tasks (never blocking a thread); [`close`](Queue::close) lets receivers drain what is inside and then
-//! answer `Ok(None)`.
+//! Two faces over one verified core:
 //!
-//! # Guarantees
+//! - [`channel`] gives split [`Sender`] / [`Receiver`] handles, both clonable, that **disconnect**: when the
+//!   last sender is gone, receivers drain what is inside and then get `None`; when the last receiver is gone,
+//!   the values inside are dropped and every send fails, giving its value back. This is what users of
+//!   tokio's `mpsc`, async-channel, flume and kanal expect.
+//! - [`Queue`] is the design document's face: one clonable handle that both sends and receives, open until
+//!   [`close`](Queue::close) is called.
 //!
-//! Each is checked by loom models and shuttle tests of this very code (see `verification/` in the
-//! repository):
+//! A full channel makes senders wait and an empty one makes receivers wait, as tasks (never blocking a
+//! thread), or as threads through the `blocking_*` calls.
 //!
-//! - **I1 no lost wake-ups**: whenever a waiting task could make progress, it is woken.
-//! - **I2 FIFO per producer**: values sent by one task are received in the order they were sent.
-//! - **I3 close drains to `Ok(None)`**: every value whose send returned `Ok` is received exactly once, then
-//!   every receive returns `Ok(None)`; every send after [`close`](Queue::close) fails and gives its value back.
-//! - **I4 capacity never exceeded**: never more than `capacity` values inside; `len() <= capacity()`.
-//! - **I5 cancellation**: dropping a send or receive future at any point loses no value and strands no other
-//!   waiter.
-//!
-//! # Shutdown
-//!
-//! The queue closes only when [`close`](Queue::close) is called (by any handle, from sync or async code).
-//! Values still inside when the last handle is dropped are dropped with it.
-//!
-//! # Allocation
-//!
-//! The buffer is allocated once by [`Queue::new`]. Sending and receiving allocate nothing while no task has
-//! to wait; a task that waits stores its waker in a list that grows to the largest number of simultaneous
-//! waiters and is reused from then on.
-//!
-//! # Examples
+//! # Quick start
 //!
 //! ```
-//! use tokio_mpmc::Queue;
-//!
 //! # // A runtime without I/O, so the example also runs in the `--cfg loom` build of tokio.
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-//! let queue = Queue::new(16);
+//! let (tx, rx) = tokio_mpmc::channel(16);
 //! let workers: Vec<_> = (0..4)
 //!     .map(|_| {
-//!         let queue = queue.clone();
+//!         let rx = rx.clone();
 //!         tokio::spawn(async move {
 //!             let mut sum = 0;
-//!             while let Ok(Some(n)) = queue.receive().await {
+//!             while let Some(n) = rx.recv().await {
 //!                 sum += n;
 //!             }
 //!             sum
@@ -50,9 +31,9 @@
 //!     })
 //!     .collect();
 //! for n in 1..=100 {
-//!     queue.send(n).await.unwrap();
+//!     tx.send(n).await.unwrap();
 //! }
-//! queue.close();
+//! drop(tx); // the last sender: workers drain what is inside, then `recv` answers `None`
 //! let mut total = 0;
 //! for worker in workers {
 //!     total += worker.await.unwrap();
@@ -60,6 +41,53 @@
 //! assert_eq!(total, 5050);
 //! # });
 //! ```
+//!
+//! # Guarantees
+//!
+//! Each is checked by loom models and shuttle tests of this very code (see `verification/` in the
+//! repository), and every check is shown to fail on a seeded bug:
+//!
+//! - **I1 no lost wake-ups**: whenever a waiting task or blocked thread could make progress, it is woken.
+//! - **I2 FIFO per producer**: values sent by one task are received in the order they were sent.
+//! - **I3 close drains**: every value whose send returned `Ok` is received exactly once (unless every
+//!   receiver is gone), then every receive answers closed; every send after the close fails and gives its
+//!   value back.
+//! - **I4 capacity never exceeded**: never more than `capacity` values inside; `len() <= capacity()`.
+//! - **I5 cancellation**: dropping a send or receive future (or a stream) at any point loses no value and
+//!   strands no other waiter.
+//! - **I6 disconnection**: the last drop of a side closes the channel exactly once, however drops race; it
+//!   wakes every waiter of the other side; values inside when the last receiver goes are dropped exactly
+//!   once, at that moment.
+//!
+//! Waiting tasks are woken in the order they started waiting; a woken task can still be overtaken by one
+//! that arrives before it runs (it keeps its place in line). No bound on that overtaking is promised yet.
+//!
+//! # Cancel safety
+//!
+//! | call | dropped before it completes |
+//! |---|---|
+//! | `send`, `send_timeout` | sent nothing; the value is dropped with the future (`send_timeout` gives it back on timeout) |
+//! | `recv`, `receive`, `recv_timeout`, `recv_many`, `receive_many`, `RecvStream::next` | took nothing |
+//! | `closed` | nothing to lose |
+//!
+//! A dropped future that had been woken passes its wake-up on to the next waiter.
+//!
+//! # Cargo features
+//!
+//! | feature | default | what it turns on |
+//! |---|---|---|
+//! | `tokio` | yes | tokio's cooperative budget in every wait; `send_timeout` / `recv_timeout`; blocking calls that panic inside a runtime |
+//! | `futures` | yes | [`RecvStream`] (`futures_core::Stream` + `FusedStream`) |
+//! | `loom` | no | with `--cfg loom`, the queue's atomics, locks, cells and parking come from loom, so your loom models explore them |
+//! | `shuttle` | no | the same with shuttle and `--cfg shuttle` |
+//!
+//! With `default-features = false` the crate needs no tokio and runs under any executor.
+//!
+//! # Allocation
+//!
+//! The buffer is allocated once by [`channel`] / [`Queue::new`]. Sending and receiving allocate nothing while
+//! no task has to wait; a task that waits stores its waker in a list that grows to the largest number of
+//! simultaneous waiters and is reused from then on.
 #![deny(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]

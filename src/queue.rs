@@ -13,8 +13,8 @@ use crate::sync::Arc;
 /// A bounded multi-producer multi-consumer async queue.
 ///
 /// `Queue` is a cheap handle: clone it for every producer and consumer task. Values are received in the
-/// order they were sent (FIFO); tasks that cannot proceed wait (without blocking their thread) and are served
-/// in the order they started waiting. A full queue makes senders wait: that is the backpressure.
+/// order they were sent (FIFO); tasks that cannot proceed wait (without blocking their thread) and are woken
+/// in the order they started waiting (a woken task can still be overtaken by one that arrives first). A full queue makes senders wait: that is the backpressure.
 ///
 /// The queue stays open until [`close`](Queue::close) is called. Dropping the last handle drops every value
 /// still inside, exactly once.

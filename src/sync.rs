@@ -39,9 +39,15 @@ mod imp {
         shuttle::thread::yield_now();
     }
 
-    /// shuttle has no clock: a timed park waits until unparked, and the deadline never passes.
+    /// shuttle has no clock, so a timed park is modelled as one that may end at any moment: the deadline
+    /// passes or not at the scheduler's (seeded, replayable) choice, and a wait that goes on returns after a
+    /// yield, as a spurious wake-up would. A caller re-polls either way, so both outcomes are explored.
     pub(crate) fn park_until(_deadline: std::time::Instant) -> bool {
-        park();
+        use shuttle::rand::Rng;
+        if shuttle::rand::thread_rng().gen_bool(0.5) {
+            return false;
+        }
+        shuttle::thread::yield_now();
         true
     }
 }

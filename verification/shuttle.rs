@@ -68,13 +68,16 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use shuttle::future::{JoinHandle, block_on, spawn, yield_now};
 use shuttle::rand::{Rng, thread_rng};
 use shuttle::sync::mpsc;
 
-use crate::{Queue, Receiver, SendError, Sender, TryRecvError, TrySendError, channel};
+use crate::{
+    Queue, Receiver, RecvTimeoutError, SendError, SendTimeoutError, Sender, TryRecvError,
+    TrySendError, channel,
+};
 
 /// Iterations per scheduler when `SHUTTLE_ITERATIONS` is not set.
 const DEFAULT_ITERATIONS: usize = 10_000;
@@ -502,7 +505,8 @@ fn blocking_threads_and_tasks() {
 }
 
 /// The channel face with handles that come and go: 3 producers (2 async tasks, 1 blocking thread) and 3
-/// consumers (2 tasks, 1 blocking thread) on a capacity-1 channel. Producers clone their `Sender` and drop the
+/// consumers (2 tasks, 1 blocking thread) on a capacity-1 channel. The threads use the blocking calls with a
+/// timeout, which shuttle lets expire at any moment: a timed-out send's value comes back and is never received. Producers clone their `Sender` and drop the
 /// clone at random moments and drop their own when done, so the channel closes when the last of them goes;
 /// consumers 1 and 2 may leave early (dropping their `Receiver`). Each value is tagged; every value whose send
 /// returned `Ok` must be received exactly once, in its producer's order per consumer, and a lost wake-up
@@ -556,12 +560,22 @@ async fn produce_on_channel(tx: Sender<Item>, producer: usize, wait: Wait) -> Ve
     for seq in 0..3 {
         let extra = thread_rng().gen_bool(0.5).then(|| tx.clone());
         let item = Item { producer, seq };
-        let sent = match wait {
-            Wait::Async => tx.send(item).await,
-            Wait::Blocking => tx.blocking_send(item),
-        };
-        assert!(sent.is_ok(), "consumer 0 stays: the channel stays open");
-        delivered.push(item);
+        match wait {
+            Wait::Async => {
+                let sent = tx.send(item).await;
+                assert!(sent.is_ok(), "consumer 0 stays: the channel stays open");
+                delivered.push(item);
+            }
+            // The timed wait may time out at any moment (see `sync::park_until`): the value comes back and
+            // must never be received.
+            Wait::Blocking => match tx.blocking_send_timeout(item, Duration::from_millis(1)) {
+                Ok(()) => delivered.push(item),
+                Err(SendTimeoutError::Timeout(back)) => assert_eq!(back, item),
+                Err(SendTimeoutError::Closed(_)) => {
+                    panic!("consumer 0 stays: the channel stays open")
+                }
+            },
+        }
         drop(extra);
     }
     delivered
@@ -573,11 +587,14 @@ async fn consume_from_channel(rx: Receiver<Item>, consumer: usize, wait: Wait) -
     let mut received = Vec::new();
     while leaves_after != Some(received.len()) {
         let next = match wait {
-            Wait::Async => rx.recv().await,
-            Wait::Blocking => rx.blocking_recv(),
+            Wait::Async => rx.recv().await.ok_or(RecvTimeoutError::Closed),
+            Wait::Blocking => rx.blocking_recv_timeout(Duration::from_millis(1)),
         };
-        let Some(item) = next else { break };
-        received.push(item);
+        match next {
+            Ok(item) => received.push(item),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Closed) => break,
+        }
     }
     received
 }
