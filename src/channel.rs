@@ -449,12 +449,34 @@ impl<T> Receiver<T> {
     /// # Cancel safety
     ///
     /// Cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let (tx, rx) = tokio_mpmc::channel(1);
+    /// tx.send(1).await.unwrap();
+    /// drop(tx);
+    /// rx.closed().await; // closed, with the value still inside
+    /// assert_eq!(rx.recv().await, Some(1));
+    /// # });
+    /// ```
     pub fn closed(&self) -> ClosedFuture<'_, T> {
         ClosedFuture::new(&self.shared)
     }
 
     /// Closes the channel for every handle, as [`Sender::close`]: no send succeeds afterwards, receivers
-    /// still drain what is inside.
+    /// still drain what is inside. Returns whether this call closed it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tokio_mpmc::channel(2);
+    /// tx.try_send(1).unwrap();
+    /// assert!(rx.close());
+    /// assert_eq!(tx.try_send(2).unwrap_err().into_inner(), 2);
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
     pub fn close(&self) -> bool {
         self.shared.close()
     }

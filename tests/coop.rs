@@ -1,6 +1,6 @@
 //! tokio's cooperative budget (feature `tokio`): a task that always finds a value or room still yields to the
 //! other tasks of a current-thread runtime, and a waiter made to yield keeps its place in line.
-#![cfg(feature = "tokio")]
+#![cfg(all(feature = "tokio", not(any(loom, shuttle))))]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
