@@ -616,3 +616,28 @@ fn i1_blocking_send_and_recv_hand_values_over_in_order() {
         },
     );
 }
+
+/// I5 through the channel face: a `RecvStream` woken and then dropped passes its wake-up on, so a receiver
+/// blocked in `blocking_recv` still gets the value.
+#[test]
+fn i5_a_dropped_woken_stream_passes_its_wakeup_on_to_a_blocked_receiver() {
+    explore(
+        "i5_a_dropped_woken_stream_passes_its_wakeup_on_to_a_blocked_receiver",
+        None,
+        || {
+            use futures_core::Stream;
+            let (tx, rx) = channel(1);
+            // Registered first, so the send below wakes it before the blocked receiver.
+            let mut stream = rx.clone().into_stream();
+            assert!(
+                Pin::new(&mut stream)
+                    .poll_next(&mut Context::from_waker(Waker::noop()))
+                    .is_pending()
+            );
+            let waiting = thread::spawn(move || rx.blocking_recv());
+            tx.try_send(1).unwrap();
+            drop(stream);
+            assert_eq!(waiting.join().unwrap(), Some(1));
+        },
+    );
+}
