@@ -3,10 +3,12 @@
 //! tokio's timer), on both faces. Threads are ordered by joins and by the blocking calls themselves, never by
 //! sleeps; async timeouts run on a paused clock, so their outcomes (and elapsed virtual time) are exact.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
+mod common;
+
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::panic::{panic_message, panic_message_of};
 use tokio_mpmc::{Queue, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, channel};
 use tokio_test::task::spawn;
 use tokio_test::{assert_pending, assert_ready_eq};
@@ -19,21 +21,11 @@ const LONG: Duration = Duration::from_secs(30);
 /// The part of a blocking call's panic message that says why.
 const RUNTIME_PANIC: &str = "inside an async runtime";
 
-/// The text of a caught panic.
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .expect("panic message is a string")
-}
-
 /// Runs `call`, expects it to panic for being inside a runtime, and returns the message.
 fn runtime_panic<R>(call: impl FnOnce() -> R) -> String {
-    let Err(payload) = catch_unwind(AssertUnwindSafe(call)) else {
+    let Some(message) = panic_message_of(call) else {
         panic!("a blocking call inside an async runtime must panic");
     };
-    let message = panic_message(payload);
     assert!(message.contains(RUNTIME_PANIC), "message: {message:?}");
     message
 }

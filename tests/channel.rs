@@ -4,12 +4,14 @@
 //! `Debug`, and the auto traits. Futures are polled by hand (no runtime, no timing), and values count their
 //! drops, so every test states exactly what happens at which call.
 
+mod common;
+
 use std::fmt::Debug;
 use std::future::Future;
-use std::panic::catch_unwind;
 use std::sync::Barrier;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
+use common::drop_ledger::{DropLedger, Tracked};
+use common::panic::panic_message_of;
 use futures::FutureExt;
 use futures::StreamExt;
 use futures::stream::FusedStream;
@@ -24,51 +26,11 @@ use tokio_test::{assert_pending, assert_ready, assert_ready_eq};
 // Helpers
 // ---------------------------------------------------------------------------------------------------------
 
-/// One drop counter per value id. Leaked, so a value dropped twice by a bug only counts 2 (no freed memory).
-fn ledger(values: usize) -> &'static [AtomicUsize] {
-    Box::leak((0..values).map(|_| AtomicUsize::new(0)).collect())
-}
-
-/// How many times each id of `ledger` has been dropped, in id order.
-fn drops(ledger: &[AtomicUsize]) -> Vec<usize> {
-    ledger
-        .iter()
-        .map(|count| count.load(Ordering::SeqCst))
-        .collect()
-}
-
-/// A value that counts its drop in its ledger under its id.
-struct Tracked {
-    id: usize,
-    ledger: &'static [AtomicUsize],
-}
-
-impl Tracked {
-    fn new(ledger: &'static [AtomicUsize], id: usize) -> Self {
-        Tracked { id, ledger }
-    }
-}
-
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        self.ledger[self.id].fetch_add(1, Ordering::SeqCst);
-    }
-}
-
 /// Neither `Debug` nor `Sync`, but `Send`: what the channel needs of its values.
 struct SendOnly(#[allow(dead_code)] std::cell::Cell<u8>);
 
 fn send_only() -> SendOnly {
     SendOnly(std::cell::Cell::new(0))
-}
-
-/// The text of a caught panic.
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .expect("panic message is a string")
 }
 
 /// Polls `future` once, outside any runtime, and expects it to be ready.
@@ -84,14 +46,14 @@ fn ready<F: Future>(future: F) -> F::Output {
 
 #[test]
 fn channel_of_capacity_zero_panics_with_the_same_message_as_queue_new() {
-    let channel_panic = catch_unwind(|| channel::<u32>(0)).expect_err("channel(0) must panic");
-    let queue_panic = catch_unwind(|| Queue::<u32>::new(0)).expect_err("Queue::new(0) must panic");
-    let channel_message = panic_message(channel_panic);
+    let channel_message = panic_message_of(|| channel::<u32>(0)).expect("channel(0) must panic");
+    let queue_message =
+        panic_message_of(|| Queue::<u32>::new(0)).expect("Queue::new(0) must panic");
     assert!(
         channel_message.contains("capacity must be greater than zero"),
         "message: {channel_message:?}"
     );
-    assert_eq!(channel_message, panic_message(queue_panic));
+    assert_eq!(channel_message, queue_message);
 }
 
 #[test]
@@ -202,11 +164,11 @@ fn dropping_one_of_two_senders_does_not_close_the_channel() {
 
 #[test]
 fn dropping_the_last_receiver_wakes_a_waiting_sender_and_gives_its_value_back() {
-    let ledger = ledger(2);
+    let ledger = DropLedger::new(2);
     let (tx, rx) = channel(1);
     let rx2 = rx.clone();
-    tx.try_send(Tracked::new(ledger, 0)).unwrap();
-    let mut send = spawn(tx.send(Tracked::new(ledger, 1)));
+    tx.try_send(ledger.value(0)).unwrap();
+    let mut send = spawn(tx.send(ledger.value(1)));
     assert_pending!(send.poll());
     drop(rx);
     assert!(!send.is_woken(), "a receiver is still alive");
@@ -217,14 +179,14 @@ fn dropping_the_last_receiver_wakes_a_waiting_sender_and_gives_its_value_back() 
         "the last receiver's drop must wake a waiting sender"
     );
     let SendError(back) = assert_ready!(send.poll()).unwrap_err();
-    assert_eq!(back.id, 1);
+    assert_eq!(back.id(), 1);
     assert_eq!(
-        drops(ledger),
+        ledger.all(),
         [1, 0],
         "the value inside is dropped, the waiting one is given back"
     );
     drop(back);
-    assert_eq!(drops(ledger), [1, 1]);
+    assert_eq!(ledger.all(), [1, 1]);
 }
 
 #[test]
@@ -240,41 +202,41 @@ fn sends_after_the_last_receiver_is_gone_fail_and_give_the_value_back() {
 
 #[test]
 fn values_inside_are_dropped_exactly_once_at_the_moment_the_last_receiver_drops() {
-    let ledger = ledger(5);
+    let ledger = DropLedger::new(5);
     let (tx, rx) = channel(4);
     let rx2 = rx.clone();
     for id in 0..4 {
-        tx.try_send(Tracked::new(ledger, id)).unwrap();
+        tx.try_send(ledger.value(id)).unwrap();
     }
     let received = rx.try_recv().unwrap();
-    assert_eq!(received.id, 0);
+    assert_eq!(received.id(), 0);
     drop(rx);
     assert_eq!(
-        drops(ledger),
+        ledger.all(),
         [0, 0, 0, 0, 0],
         "a receiver still holds the channel open"
     );
     assert_eq!(tx.len(), 3);
     drop(rx2);
     assert_eq!(
-        drops(ledger),
+        ledger.all(),
         [0, 1, 1, 1, 0],
         "the values inside go at the last receiver's drop, the received one stays with its owner"
     );
     assert_eq!(tx.len(), 0);
     assert!(tx.is_empty());
-    let Err(TrySendError::Closed(refused)) = tx.try_send(Tracked::new(ledger, 4)) else {
+    let Err(TrySendError::Closed(refused)) = tx.try_send(ledger.value(4)) else {
         panic!("a send after the last receiver's drop must fail with Closed");
     };
-    assert_eq!(refused.id, 4);
+    assert_eq!(refused.id(), 4);
     drop(tx);
     assert_eq!(
-        drops(ledger),
+        ledger.all(),
         [0, 1, 1, 1, 0],
         "nothing is dropped twice, the refused value is ours"
     );
     drop((received, refused));
-    assert_eq!(drops(ledger), [1, 1, 1, 1, 1]);
+    assert_eq!(ledger.all(), [1, 1, 1, 1, 1]);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -357,9 +319,9 @@ fn racing_clones_and_drops_of_senders_never_close_the_channel_while_one_sender_l
 
 #[test]
 fn racing_clones_and_drops_of_receivers_never_drop_the_values_while_one_receiver_lives() {
-    let ledger = ledger(1);
+    let ledger = DropLedger::new(1);
     let (tx, rx) = channel(1);
-    tx.try_send(Tracked::new(ledger, 0)).unwrap();
+    tx.try_send(ledger.value(0)).unwrap();
     std::thread::scope(|scope| {
         for _ in 0..4 {
             scope.spawn(|| {
@@ -371,13 +333,13 @@ fn racing_clones_and_drops_of_receivers_never_drop_the_values_while_one_receiver
             });
         }
     });
-    assert_eq!(drops(ledger), [0]);
+    assert_eq!(ledger.all(), [0]);
     assert_eq!(
         (tx.receiver_count(), tx.len(), tx.is_closed()),
         (1, 1, false)
     );
     drop(rx);
-    assert_eq!(drops(ledger), [1]);
+    assert_eq!(ledger.all(), [1]);
     assert!(tx.is_closed());
 }
 
@@ -412,10 +374,10 @@ fn the_last_of_many_racing_sender_drops_closes_the_channel_once_and_wakes_its_wa
 #[test]
 fn the_last_of_many_racing_receiver_drops_closes_the_channel_and_drops_the_values_once() {
     for _ in 0..200 {
-        let ledger = ledger(2);
+        let ledger = DropLedger::new(2);
         let (tx, rx) = channel(2);
-        tx.try_send(Tracked::new(ledger, 0)).unwrap();
-        tx.try_send(Tracked::new(ledger, 1)).unwrap();
+        tx.try_send(ledger.value(0)).unwrap();
+        tx.try_send(ledger.value(1)).unwrap();
         let mut closed = spawn(tx.closed());
         assert_pending!(closed.poll());
         let barrier = Barrier::new(4);
@@ -429,7 +391,7 @@ fn the_last_of_many_racing_receiver_drops_closes_the_channel_and_drops_the_value
                 });
             }
         });
-        assert_eq!(drops(ledger), [1, 1]);
+        assert_eq!(ledger.all(), [1, 1]);
         assert_eq!((tx.receiver_count(), tx.len()), (0, 0));
         assert!(closed.is_woken());
         assert_ready!(closed.poll());
@@ -796,14 +758,14 @@ fn a_stream_dropped_while_waiting_loses_nothing_and_passes_its_wake_up_on() {
 
 #[test]
 fn a_stream_holding_the_last_receiver_closes_the_channel_when_dropped() {
-    let ledger = ledger(1);
+    let ledger = DropLedger::new(1);
     let (tx, rx) = channel(1);
-    tx.try_send(Tracked::new(ledger, 0)).unwrap();
+    tx.try_send(ledger.value(0)).unwrap();
     let stream = rx.into_stream();
     assert!(!tx.is_closed());
     drop(stream);
     assert!(tx.is_closed());
-    assert_eq!(drops(ledger), [1]);
+    assert_eq!(ledger.all(), [1]);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -3,14 +3,17 @@
 //! built, and `Close` used as an ordinary future. Every test is hand-polled and deterministic; the ones that
 //! used to hang run under a watchdog so that a regression fails instead of hanging.
 
+mod common;
+
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::{Pin, pin};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Once, mpsc};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
+use common::drop_ledger::{DropLedger, Tracked};
+use common::waker::counting_waker;
 use tokio_mpmc::Queue;
 
 /// Runs `body` on its own thread and fails the test if it does not finish within 10 s: a lock taken twice by
@@ -152,28 +155,28 @@ fn close_wakes_every_waiter_even_when_one_waker_panics() {
     let panicking = Waker::from(Arc::new(PanicsOnWake));
     let mut first = Box::pin(queue.receive());
     let mut second = Box::pin(queue.receive());
-    let mut task = tokio_test::task::spawn(());
+    let (second_wakes, second_waker) = counting_waker();
     assert!(poll(&mut first, &panicking).is_pending());
-    task.enter(|cx, _| assert!(second.as_mut().poll(cx).is_pending()));
+    assert!(poll(&mut second, &second_waker).is_pending());
     let panic = catch_unwind(AssertUnwindSafe(|| queue.close())).unwrap_err();
     assert_eq!(panic.downcast_ref(), Some(&"a user waker panicked"));
     assert!(
-        task.is_woken(),
+        second_wakes.wakes() > 0,
         "the waiter after the panicking one was not woken"
     );
     assert!(queue.is_closed());
     assert_eq!(poll(&mut second, Waker::noop()), Poll::Ready(Ok(None)));
 }
 
-/// A value that counts its drops and, if told to, panics in `Drop`.
+/// A value that counts its drops in a [`DropLedger`] and, if told to, panics in `Drop`.
 struct Fragile {
-    drops: Arc<AtomicUsize>,
+    /// Dropped, so counted, after `drop` returns or while it unwinds: a panic in `drop` still counts.
+    _tracked: Tracked,
     panics: bool,
 }
 
 impl Drop for Fragile {
     fn drop(&mut self) {
-        self.drops.fetch_add(1, Ordering::Relaxed);
         if self.panics {
             panic!("a user value panicked in Drop");
         }
@@ -186,30 +189,32 @@ fn a_value_that_panics_in_drop_does_not_leak_the_others() {
     for capacity in [5, 7] {
         for rotation in 0..capacity {
             let queue = Queue::new(capacity);
-            let counters: Vec<_> = (0..5).map(|_| Arc::new(AtomicUsize::new(0))).collect();
-            let spare = Arc::new(AtomicUsize::new(0));
-            for _ in 0..rotation {
-                let drops = Arc::clone(&spare);
+            let ledger = DropLedger::new(5);
+            let spare = DropLedger::new(rotation);
+            for turn in 0..rotation {
                 queue
                     .try_send(Fragile {
-                        drops,
+                        _tracked: spare.value(turn),
                         panics: false,
                     })
                     .ok()
                     .unwrap();
                 drop(queue.try_receive().unwrap());
             }
-            for (index, drops) in counters.iter().enumerate() {
+            for index in 0..5 {
                 let value = Fragile {
-                    drops: Arc::clone(drops),
+                    _tracked: ledger.value(index),
                     panics: index == 2,
                 };
                 queue.try_send(value).ok().unwrap();
             }
             let panic = catch_unwind(AssertUnwindSafe(|| drop(queue))).unwrap_err();
             assert_eq!(panic.downcast_ref(), Some(&"a user value panicked in Drop"));
-            let drops: Vec<_> = counters.iter().map(|c| c.load(Ordering::Relaxed)).collect();
-            assert_eq!(drops, [1; 5], "capacity {capacity}, rotation {rotation}");
+            assert_eq!(
+                ledger.all(),
+                [1; 5],
+                "capacity {capacity}, rotation {rotation}"
+            );
         }
     }
 }
