@@ -8,7 +8,7 @@ use crate::coop;
 use crate::error::{TryRecvError, TrySendError};
 use crate::storage::ring::Ring;
 use crate::storage::{Popped, Pushed};
-use crate::sync::{AtomicUsize, Ordering};
+use crate::sync::{AtomicUsize, Ordering, unwinding_out_of_a_model};
 use crate::waiters::{WaitList, WaiterId, wake_all};
 
 pub(crate) struct Shared<T> {
@@ -85,6 +85,9 @@ impl<T> Shared<T> {
     /// Uncounts a dropped `Sender`; the last one closes the channel, exactly once however drops race (one
     /// read-modify-write decides who was last).
     pub(crate) fn drop_sender(&self) {
+        if unwinding_out_of_a_model() {
+            return;
+        }
         // AcqRel: every send made through the other handles happens before the close (as `Arc`'s drop).
         if self.sender_handles.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.close();
@@ -94,6 +97,9 @@ impl<T> Shared<T> {
     /// Uncounts a dropped `Receiver`; the last one closes the channel (waking every waiting sender, which
     /// gets its value back) and drops the values inside, each exactly once.
     pub(crate) fn drop_receiver(&self) {
+        if unwinding_out_of_a_model() {
+            return;
+        }
         // AcqRel: as `drop_sender`.
         if self.receiver_handles.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.close_then_wake(|| {
@@ -274,6 +280,9 @@ impl<T> Shared<T> {
 
     /// A `closed()` future dropped before the close.
     pub(crate) fn cancel_closed(&self, waiter: &mut Option<WaiterId>) {
+        if unwinding_out_of_a_model() {
+            return;
+        }
         if let Some(id) = waiter.take() {
             self.closing.finish(id, || {});
         }
@@ -317,6 +326,9 @@ impl<T> Shared<T> {
 
     /// A send future dropped before completing: its value was never sent; pass on any wake-up it holds.
     pub(crate) fn cancel_send(&self, waiter: &mut Option<WaiterId>) {
+        if unwinding_out_of_a_model() {
+            return;
+        }
         if let Some(id) = waiter.take() {
             self.senders
                 .cancel(id, || self.ring.clear_senders_waiting());
@@ -325,6 +337,9 @@ impl<T> Shared<T> {
 
     /// A receive future dropped before completing: it took no value; pass on any wake-up it holds.
     pub(crate) fn cancel_receive(&self, waiter: &mut Option<WaiterId>) {
+        if unwinding_out_of_a_model() {
+            return;
+        }
         if let Some(id) = waiter.take() {
             self.receivers
                 .cancel(id, || self.ring.clear_receivers_waiting());

@@ -12,12 +12,61 @@
 mod imp {
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering, fence};
-    pub(crate) use loom::sync::{Arc, Mutex, MutexGuard};
+    pub(crate) use loom::sync::{Mutex, MutexGuard};
     pub(crate) use loom::thread::{Thread, current as current_thread, park};
+
+    /// loom's `Arc`, except that a handle dropped while loom unwinds out of a failed model (a deadlock report,
+    /// a failed assertion) is leaked: loom's runtime is gone then, and touching it from a destructor would
+    /// abort the test process instead of failing the test.
+    #[derive(Debug)]
+    pub(crate) struct Arc<T>(Option<loom::sync::Arc<T>>);
+
+    impl<T> Arc<T> {
+        pub(crate) fn new(value: T) -> Self {
+            Arc(Some(loom::sync::Arc::new(value)))
+        }
+
+        pub(crate) fn ptr_eq(this: &Self, other: &Self) -> bool {
+            loom::sync::Arc::ptr_eq(this.inner(), other.inner())
+        }
+
+        fn inner(&self) -> &loom::sync::Arc<T> {
+            self.0.as_ref().expect("taken only in drop")
+        }
+    }
+
+    impl<T> Clone for Arc<T> {
+        fn clone(&self) -> Self {
+            Arc(Some(loom::sync::Arc::clone(self.inner())))
+        }
+    }
+
+    impl<T> std::ops::Deref for Arc<T> {
+        type Target = T;
+
+        fn deref(&self) -> &T {
+            self.inner()
+        }
+    }
+
+    impl<T> Drop for Arc<T> {
+        fn drop(&mut self) {
+            if unwinding_out_of_a_model() {
+                std::mem::forget(self.0.take());
+            }
+        }
+    }
 
     /// loom must see every spin as a yield, or it explores the spin forever.
     pub(crate) fn backoff(_step: u32) {
         loom::thread::yield_now();
+    }
+
+    /// Whether loom is unwinding out of a failed model (a deadlock or a failed assertion). Its runtime is
+    /// gone then, so every lock or atomic panics again and aborts the test process: cleanup that would touch
+    /// them (a future's cancel, a handle's drop) is skipped, as loom's own `Mutex` does.
+    pub(crate) fn unwinding_out_of_a_model() -> bool {
+        std::thread::panicking()
     }
 
     /// loom has no clock: a timed park waits until unparked, and the deadline never passes.
@@ -37,6 +86,11 @@ mod imp {
     /// shuttle schedules cooperatively: a spin that does not yield would never let the other thread finish.
     pub(crate) fn backoff(_step: u32) {
         shuttle::thread::yield_now();
+    }
+
+    /// shuttle's primitives stay usable while a failed test unwinds: cleanup runs as usual.
+    pub(crate) fn unwinding_out_of_a_model() -> bool {
+        false
     }
 
     /// shuttle has no clock, so a timed park is modelled as one that may end at any moment: the deadline
@@ -71,6 +125,11 @@ mod imp {
         } else {
             std::thread::yield_now();
         }
+    }
+
+    /// No model, nothing to skip.
+    pub(crate) fn unwinding_out_of_a_model() -> bool {
+        false
     }
 
     /// Parks until unparked (or spuriously) or until `deadline`; `false`, without parking, once the deadline
