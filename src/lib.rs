@@ -83,6 +83,23 @@
 //!
 //! With `default-features = false` the crate needs no tokio and runs under any executor.
 //!
+//! # Model-check your own code
+//!
+//! With the `loom` feature, a `--cfg loom` build takes the queue's atomics, locks, cells, `Arc` and thread
+//! parking from loom, so a user's `loom::model` explores the queue's interleavings with theirs (the same with
+//! `shuttle`):
+//!
+//! ```toml
+//! [target.'cfg(loom)'.dev-dependencies]
+//! tokio-mpmc = { version = "0.3", features = ["loom"] }
+//! loom = { version = "0.7", features = ["futures"] }
+//! ```
+//!
+//! Then `RUSTFLAGS="--cfg loom" cargo test`. Create every queue inside the model, drive it with
+//! `loom::future::block_on` or the `blocking_*` calls (they park through loom), and keep two-thread models at a
+//! preemption bound of 2–3. Under loom a timed blocking call never times out (no clock); under shuttle it may
+//! time out at any moment. `examples/model-check` in the repository is a worked example with seeded bugs.
+//!
 //! # Allocation
 //!
 //! The buffer is allocated once by [`channel`] / [`Queue::new`]. Sending and receiving allocate nothing while
