@@ -63,17 +63,67 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
 
 /// The sending half of a [`channel`]. Clone it for every producer; the channel closes when the last one is
 /// dropped (values already inside can still be received).
+///
+/// # Examples
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let (tx, rx) = tokio_mpmc::channel(8);
+/// let producers: Vec<_> = (0..2)
+///     .map(|id| {
+///         let tx = tx.clone();
+///         tokio::spawn(async move { tx.send(id).await.unwrap() })
+///     })
+///     .collect();
+/// drop(tx); // the producers hold the only senders left
+/// for producer in producers {
+///     producer.await.unwrap();
+/// }
+/// let mut received = vec![rx.recv().await.unwrap(), rx.recv().await.unwrap()];
+/// received.sort();
+/// assert_eq!(received, [0, 1]);
+/// assert_eq!(rx.recv().await, None); // every sender is gone
+/// # });
+/// ```
 pub struct Sender<T> {
     shared: Arc<Shared<T>>,
 }
 
 /// A sender that does not keep the channel open; [`upgrade`](WeakSender::upgrade) it to send.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = tokio_mpmc::channel(1);
+/// let weak = tx.downgrade();
+/// weak.upgrade().unwrap().try_send(1).unwrap();
+/// drop(tx); // the last strong sender: the weak one does not keep the channel open
+/// assert!(rx.is_closed());
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
 pub struct WeakSender<T> {
     shared: Arc<Shared<T>>,
 }
 
 /// The receiving half of a [`channel`]. Clone it for every consumer: each value goes to exactly one of them.
 /// When the last one is dropped, the channel closes and the values inside are dropped.
+///
+/// # Examples
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let (tx, rx) = tokio_mpmc::channel(4);
+/// let other = rx.clone();
+/// tx.send(1).await.unwrap();
+/// tx.send(2).await.unwrap();
+/// // Each value goes to exactly one receiver.
+/// assert_eq!(rx.recv().await, Some(1));
+/// assert_eq!(other.recv().await, Some(2));
+/// drop(rx);
+/// drop(other); // the last receiver: the channel closes
+/// assert!(tx.send(3).await.is_err());
+/// # });
+/// ```
 pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
 }
@@ -512,6 +562,19 @@ impl<T> Receiver<T> {
 
 impl<T> WeakSender<T> {
     /// A [`Sender`], unless every strong sender is gone (the channel closed then, for good).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tokio_mpmc::channel(1);
+    /// let weak = tx.downgrade();
+    /// let upgraded = weak.upgrade().unwrap();
+    /// assert_eq!(rx.sender_count(), 2);
+    /// drop(tx);
+    /// upgraded.try_send(1).unwrap(); // still open: `upgraded` is a strong sender
+    /// drop(upgraded);
+    /// assert!(weak.upgrade().is_none());
+    /// ```
     #[must_use]
     pub fn upgrade(&self) -> Option<Sender<T>> {
         self.shared.try_add_sender().then(|| Sender {
@@ -525,41 +588,119 @@ macro_rules! observers {
     ($handle:ident) => {
         impl<T> $handle<T> {
             /// Whether the channel is closed (explicitly, or because one side is gone).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// let (tx, rx) = tokio_mpmc::channel::<u8>(1);
+            /// assert!(!tx.is_closed() && !rx.is_closed());
+            /// drop(rx); // the last receiver
+            /// assert!(tx.is_closed());
+            /// let (tx, rx) = tokio_mpmc::channel::<u8>(1);
+            /// drop(tx); // the last sender
+            /// assert!(rx.is_closed());
+            /// ```
             pub fn is_closed(&self) -> bool {
                 self.shared.is_closed()
             }
 
             /// The number of values inside: a snapshot, never more than the capacity.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// let (tx, rx) = tokio_mpmc::channel(4);
+            /// tx.try_send(1).unwrap();
+            /// tx.try_send(2).unwrap();
+            /// assert_eq!((tx.len(), rx.len()), (2, 2));
+            /// rx.try_recv().unwrap();
+            /// assert_eq!((tx.len(), rx.len()), (1, 1));
+            /// ```
             pub fn len(&self) -> usize {
                 self.shared.len()
             }
 
             /// Whether the channel holds no value.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// let (tx, rx) = tokio_mpmc::channel(4);
+            /// assert!(tx.is_empty() && rx.is_empty());
+            /// tx.try_send(1).unwrap();
+            /// assert!(!tx.is_empty() && !rx.is_empty());
+            /// ```
             pub fn is_empty(&self) -> bool {
                 self.shared.len() == 0
             }
 
             /// Whether the channel holds `capacity` values.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// let (tx, rx) = tokio_mpmc::channel(1);
+            /// assert!(!tx.is_full() && !rx.is_full());
+            /// tx.try_send(1).unwrap();
+            /// assert!(tx.is_full() && rx.is_full());
+            /// ```
             pub fn is_full(&self) -> bool {
                 self.shared.len() == self.shared.capacity()
             }
 
             /// The bound: the most values inside at once.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// let (tx, rx) = tokio_mpmc::channel::<u8>(8);
+            /// assert_eq!(tx.capacity(), Some(8));
+            /// assert_eq!(rx.capacity(), Some(8));
+            /// ```
             pub fn capacity(&self) -> Option<usize> {
                 Some(self.shared.capacity())
             }
 
             /// The strong [`Sender`]s alive.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// let (tx, rx) = tokio_mpmc::channel::<u8>(1);
+            /// let _clone = tx.clone();
+            /// let _weak = tx.downgrade(); // a weak sender does not count
+            /// assert_eq!(tx.sender_count(), 2);
+            /// assert_eq!(rx.sender_count(), 2);
+            /// ```
             pub fn sender_count(&self) -> usize {
                 self.shared.sender_count()
             }
 
             /// The [`Receiver`]s alive.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// let (tx, rx) = tokio_mpmc::channel::<u8>(1);
+            /// let clone = rx.clone();
+            /// assert_eq!((tx.receiver_count(), rx.receiver_count()), (2, 2));
+            /// drop(clone);
+            /// assert_eq!((tx.receiver_count(), rx.receiver_count()), (1, 1));
+            /// ```
             pub fn receiver_count(&self) -> usize {
                 self.shared.receiver_count()
             }
 
             /// Whether `other` is a handle to the same channel.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// let (tx, rx) = tokio_mpmc::channel::<u8>(1);
+            /// let (other_tx, other_rx) = tokio_mpmc::channel::<u8>(1);
+            /// assert!(tx.same_channel(&tx.clone()) && rx.same_channel(&rx.clone()));
+            /// assert!(!tx.same_channel(&other_tx) && !rx.same_channel(&other_rx));
+            /// ```
             pub fn same_channel(&self, other: &$handle<T>) -> bool {
                 Arc::ptr_eq(&self.shared, &other.shared)
             }

@@ -10,6 +10,24 @@ use std::fmt;
 /// [`Queue::receive`](crate::Queue::receive) keeps `Result<Option<T>, QueueError>` so that the seed's
 /// three-arm `match` compiles, but it never returns `Err`: a closed and drained queue answers `Ok(None)`.
 /// A [`SendError`] converts into `QueueError` with `?` (dropping the value it carries).
+///
+/// # Examples
+///
+/// ```
+/// use tokio_mpmc::{Queue, QueueError};
+///
+/// async fn produce(queue: &Queue<u32>) -> Result<(), QueueError> {
+///     queue.send(1).await?; // a `SendError` converts with `?`
+///     Ok(())
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let queue = Queue::new(1);
+/// queue.close();
+/// assert_eq!(produce(&queue).await, Err(QueueError::QueueClosed));
+/// assert_eq!(queue.receive().await, Ok(None)); // a closed queue is `Ok(None)`, never `Err`
+/// # });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
 pub enum QueueError {
@@ -19,12 +37,33 @@ pub enum QueueError {
 }
 
 /// The queue was closed: the value could not be sent and is given back.
+///
+/// # Examples
+///
+/// ```
+/// use tokio_mpmc::SendError;
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let (tx, rx) = tokio_mpmc::channel(1);
+/// drop(rx); // the last receiver: the channel is closed
+/// let SendError(value) = tx.send(5).await.unwrap_err();
+/// assert_eq!(value, 5);
+/// # });
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[error("sending on a closed queue")]
 pub struct SendError<T>(pub T);
 
 impl<T> SendError<T> {
     /// Returns the value that could not be sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tokio_mpmc::channel(1);
+    /// drop(rx);
+    /// assert_eq!(tx.blocking_send("lost").unwrap_err().into_inner(), "lost");
+    /// ```
     pub fn into_inner(self) -> T {
         self.0
     }
@@ -43,6 +82,18 @@ impl<T> From<SendError<T>> for QueueError {
 }
 
 /// Why [`Queue::try_send`](crate::Queue::try_send) failed; the value is given back.
+///
+/// # Examples
+///
+/// ```
+/// use tokio_mpmc::TrySendError;
+///
+/// let (tx, rx) = tokio_mpmc::channel(1);
+/// tx.try_send(1).unwrap();
+/// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
+/// drop(rx);
+/// assert_eq!(tx.try_send(3), Err(TrySendError::Closed(3)));
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum TrySendError<T> {
     /// The queue holds `capacity` items.
@@ -55,6 +106,14 @@ pub enum TrySendError<T> {
 
 impl<T> TrySendError<T> {
     /// Returns the value that could not be sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tokio_mpmc::Queue::new(1);
+    /// queue.try_send(1).unwrap();
+    /// assert_eq!(queue.try_send(2).unwrap_err().into_inner(), 2);
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             TrySendError::Full(value) | TrySendError::Closed(value) => value,
@@ -62,11 +121,31 @@ impl<T> TrySendError<T> {
     }
 
     /// Whether the queue was full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tokio_mpmc::Queue::new(1);
+    /// queue.try_send(1).unwrap();
+    /// assert!(queue.try_send(2).unwrap_err().is_full());
+    /// queue.close();
+    /// assert!(!queue.try_send(3).unwrap_err().is_full());
+    /// ```
     pub fn is_full(&self) -> bool {
         matches!(self, TrySendError::Full(_))
     }
 
     /// Whether the queue was closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tokio_mpmc::Queue::new(1);
+    /// queue.try_send(1).unwrap();
+    /// assert!(!queue.try_send(2).unwrap_err().is_closed());
+    /// queue.close();
+    /// assert!(queue.try_send(3).unwrap_err().is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, TrySendError::Closed(_))
     }
@@ -88,6 +167,19 @@ impl<T> From<SendError<T>> for TrySendError<T> {
 }
 
 /// Why [`Queue::try_receive`](crate::Queue::try_receive) failed.
+///
+/// # Examples
+///
+/// ```
+/// use tokio_mpmc::TryRecvError;
+///
+/// let (tx, rx) = tokio_mpmc::channel(1);
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+/// tx.try_send(1).unwrap();
+/// drop(tx); // closed, with one value still inside
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum TryRecvError {
     /// The queue is empty but open: an item may still arrive.
@@ -99,6 +191,21 @@ pub enum TryRecvError {
 }
 
 /// Why a send with a timeout failed; the value is given back.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use tokio_mpmc::SendTimeoutError;
+///
+/// let (tx, rx) = tokio_mpmc::channel(1);
+/// tx.try_send(1).unwrap();
+/// let full = tx.blocking_send_timeout(2, Duration::from_millis(1));
+/// assert_eq!(full, Err(SendTimeoutError::Timeout(2)));
+/// drop(rx);
+/// let closed = tx.blocking_send_timeout(3, Duration::from_millis(1));
+/// assert_eq!(closed, Err(SendTimeoutError::Closed(3)));
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum SendTimeoutError<T> {
     /// The channel stayed full until the timeout.
@@ -111,6 +218,17 @@ pub enum SendTimeoutError<T> {
 
 impl<T> SendTimeoutError<T> {
     /// Returns the value that could not be sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let (tx, _rx) = tokio_mpmc::channel(1);
+    /// tx.try_send(1).unwrap();
+    /// let error = tx.blocking_send_timeout(2, Duration::from_millis(1)).unwrap_err();
+    /// assert_eq!(error.into_inner(), 2);
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             SendTimeoutError::Timeout(value) | SendTimeoutError::Closed(value) => value,
@@ -118,11 +236,35 @@ impl<T> SendTimeoutError<T> {
     }
 
     /// Whether the send timed out.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let (tx, rx) = tokio_mpmc::channel(1);
+    /// tx.try_send(1).unwrap();
+    /// assert!(tx.blocking_send_timeout(2, Duration::from_millis(1)).unwrap_err().is_timeout());
+    /// drop(rx);
+    /// assert!(!tx.blocking_send_timeout(3, Duration::from_millis(1)).unwrap_err().is_timeout());
+    /// ```
     pub fn is_timeout(&self) -> bool {
         matches!(self, SendTimeoutError::Timeout(_))
     }
 
     /// Whether the channel was closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let (tx, rx) = tokio_mpmc::channel(1);
+    /// tx.try_send(1).unwrap();
+    /// assert!(!tx.blocking_send_timeout(2, Duration::from_millis(1)).unwrap_err().is_closed());
+    /// drop(rx);
+    /// assert!(tx.blocking_send_timeout(3, Duration::from_millis(1)).unwrap_err().is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, SendTimeoutError::Closed(_))
     }
@@ -144,6 +286,19 @@ impl<T> From<SendError<T>> for SendTimeoutError<T> {
 }
 
 /// Why a receive with a timeout failed.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use tokio_mpmc::RecvTimeoutError;
+///
+/// let (tx, rx) = tokio_mpmc::channel::<u8>(1);
+/// let timeout = Duration::from_millis(1);
+/// assert_eq!(rx.blocking_recv_timeout(timeout), Err(RecvTimeoutError::Timeout));
+/// drop(tx); // the last sender: closed and drained
+/// assert_eq!(rx.blocking_recv_timeout(timeout), Err(RecvTimeoutError::Closed));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum RecvTimeoutError {
     /// No value arrived before the timeout.

@@ -11,6 +11,20 @@ use crate::shared::Shared;
 use crate::waiters::WaiterId;
 
 /// The future of [`Queue::send`](crate::Queue::send) and [`Sender::send`](crate::Sender::send).
+///
+/// # Examples
+///
+/// ```
+/// use tokio_mpmc::{SendFuture, TryRecvError};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let (tx, rx) = tokio_mpmc::channel(1);
+/// let send: SendFuture<'_, u32> = tx.send(1);
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty)); // nothing is sent until it is polled
+/// send.await.unwrap();
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// # });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct SendFuture<'a, T> {
     shared: &'a Shared<T>,
@@ -66,6 +80,20 @@ impl<T> fmt::Debug for SendFuture<'_, T> {
 
 /// The future of [`Receiver::recv`](crate::Receiver::recv): `Some(value)`, or `None` once the channel is
 /// closed and drained.
+///
+/// # Examples
+///
+/// ```
+/// use futures::FutureExt;
+/// use tokio_mpmc::RecvFuture;
+///
+/// let (tx, rx) = tokio_mpmc::channel(1);
+/// // Pending on an empty channel: dropped there, it took nothing.
+/// assert_eq!(rx.recv().now_or_never(), None);
+/// tx.try_send(1).unwrap();
+/// let recv: RecvFuture<'_, u32> = rx.recv();
+/// assert_eq!(recv.now_or_never(), Some(Some(1)));
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct RecvFuture<'a, T> {
     shared: &'a Shared<T>,
@@ -106,6 +134,21 @@ impl<T> fmt::Debug for RecvFuture<'_, T> {
 
 /// The future of [`Queue::receive`](crate::Queue::receive): [`RecvFuture`] in the seed API's
 /// `Result<Option<T>, QueueError>` shape (never `Err`).
+///
+/// # Examples
+///
+/// ```
+/// use tokio_mpmc::{Queue, ReceiveFuture};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let queue = Queue::new(1);
+/// queue.try_send(1).unwrap();
+/// queue.close();
+/// let receive: ReceiveFuture<'_, u32> = queue.receive();
+/// assert_eq!(receive.await, Ok(Some(1)));
+/// assert_eq!(queue.receive().await, Ok(None));
+/// # });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct ReceiveFuture<'a, T> {
     recv: RecvFuture<'a, T>,
@@ -137,6 +180,24 @@ impl<T> fmt::Debug for ReceiveFuture<'_, T> {
 
 /// The future of [`Receiver::recv_many`](crate::Receiver::recv_many) and
 /// [`Queue::receive_many`](crate::Queue::receive_many): how many values it appended.
+///
+/// # Examples
+///
+/// ```
+/// use tokio_mpmc::RecvManyFuture;
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let (tx, rx) = tokio_mpmc::channel(4);
+/// tx.try_send(1).unwrap();
+/// tx.try_send(2).unwrap();
+/// drop(tx);
+/// let mut buffer = Vec::new();
+/// let many: RecvManyFuture<'_, u32> = rx.recv_many(&mut buffer, 8);
+/// assert_eq!(many.await, 2);
+/// assert_eq!(buffer, [1, 2]);
+/// assert_eq!(rx.recv_many(&mut buffer, 8).await, 0); // closed and drained
+/// # });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct RecvManyFuture<'a, T> {
     shared: &'a Shared<T>,
@@ -183,6 +244,19 @@ impl<T> fmt::Debug for RecvManyFuture<'_, T> {
 
 /// The future of [`Sender::closed`](crate::Sender::closed) and [`Receiver::closed`](crate::Receiver::closed):
 /// ready once the channel is closed.
+///
+/// # Examples
+///
+/// ```
+/// use futures::FutureExt;
+/// use tokio_mpmc::ClosedFuture;
+///
+/// let (tx, rx) = tokio_mpmc::channel::<u8>(1);
+/// assert_eq!(tx.closed().now_or_never(), None); // still open
+/// rx.close();
+/// let closed: ClosedFuture<'_, u8> = tx.closed();
+/// assert_eq!(closed.now_or_never(), Some(()));
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct ClosedFuture<'a, T> {
     shared: &'a Shared<T>,
@@ -224,6 +298,20 @@ impl<T> fmt::Debug for ClosedFuture<'_, T> {
 /// What `close()` did. The close has already happened when `close` returns; `Close` is also a future, ready
 /// at once with [`is_first`](Close::is_first), so `queue.close().await`, `block_on(queue.close())` and
 /// `join!(queue.close(), …)` work as with the original `async fn close`. Ignoring it is fine.
+///
+/// # Examples
+///
+/// ```
+/// use tokio_mpmc::{Close, Queue};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let queue = Queue::<u8>::new(1);
+/// let close: Close = queue.close();
+/// assert!(queue.is_closed()); // closed at the call, before any `.await`
+/// assert!(close.await); // this call closed it
+/// assert!(!queue.close().await); // closed already
+/// # });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Close {
     first: bool,
@@ -235,6 +323,15 @@ impl Close {
     }
 
     /// Whether this call closed the queue (`false` if it was closed already).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tokio_mpmc::Queue::<u8>::new(1);
+    /// let other = queue.clone();
+    /// assert!(queue.close().is_first());
+    /// assert!(!other.close().is_first()); // the same queue, closed already
+    /// ```
     pub fn is_first(&self) -> bool {
         self.first
     }

@@ -221,6 +221,21 @@ impl<T> Queue<T> {
     /// # Panics
     ///
     /// Outside a tokio runtime with the timer enabled, as `tokio::time::sleep`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tokio_mpmc::RecvTimeoutError;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+    /// let queue = tokio_mpmc::Queue::<u8>::new(1);
+    /// let timeout = Duration::from_secs(1);
+    /// assert_eq!(queue.receive_timeout(timeout).await, Err(RecvTimeoutError::Timeout));
+    /// queue.close();
+    /// assert_eq!(queue.receive_timeout(timeout).await, Err(RecvTimeoutError::Closed));
+    /// # });
+    /// ```
     #[cfg(feature = "tokio")]
     #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
     pub async fn receive_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
@@ -259,6 +274,18 @@ impl<T> Queue<T> {
     /// # Panics
     ///
     /// As [`blocking_send`](Queue::blocking_send).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let queue = tokio_mpmc::Queue::new(1);
+    /// queue.blocking_send_timeout(1, Duration::from_millis(1)).unwrap();
+    /// let error = queue.blocking_send_timeout(2, Duration::from_millis(1)).unwrap_err();
+    /// assert!(error.is_timeout());
+    /// assert_eq!(error.into_inner(), 2);
+    /// ```
     #[track_caller]
     pub fn blocking_send_timeout(
         &self,
@@ -274,6 +301,20 @@ impl<T> Queue<T> {
     /// # Panics
     ///
     /// As [`blocking_send`](Queue::blocking_send).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tokio_mpmc::Queue::new(1);
+    /// let producer = queue.clone();
+    /// let thread = std::thread::spawn(move || {
+    ///     producer.blocking_send(1).unwrap();
+    ///     producer.close();
+    /// });
+    /// assert_eq!(queue.blocking_receive(), Some(1));
+    /// assert_eq!(queue.blocking_receive(), None); // closed and drained
+    /// thread.join().unwrap();
+    /// ```
     #[track_caller]
     pub fn blocking_receive(&self) -> Option<T> {
         blocking::recv(&self.shared)
@@ -288,6 +329,19 @@ impl<T> Queue<T> {
     /// # Panics
     ///
     /// As [`blocking_send`](Queue::blocking_send).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tokio_mpmc::RecvTimeoutError;
+    ///
+    /// let queue = tokio_mpmc::Queue::new(1);
+    /// let timeout = Duration::from_millis(1);
+    /// assert_eq!(queue.blocking_receive_timeout(timeout), Err(RecvTimeoutError::Timeout));
+    /// queue.try_send(7).unwrap();
+    /// assert_eq!(queue.blocking_receive_timeout(timeout), Ok(7));
+    /// ```
     #[track_caller]
     pub fn blocking_receive_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
         blocking::recv_timeout(&self.shared, timeout)
@@ -343,27 +397,74 @@ impl<T> Queue<T> {
     }
 
     /// Whether [`close`](Queue::close) was called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tokio_mpmc::Queue::<u8>::new(1);
+    /// let other = queue.clone();
+    /// assert!(!queue.is_closed());
+    /// other.close();
+    /// assert!(queue.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.shared.is_closed()
     }
 
     /// The number of values inside. Never more than [`capacity`](Queue::capacity), even while other tasks
     /// send and receive (it is then a snapshot of one instant).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tokio_mpmc::Queue::new(4);
+    /// queue.try_send(1).unwrap();
+    /// queue.try_send(2).unwrap();
+    /// assert_eq!(queue.len(), 2);
+    /// queue.try_receive().unwrap();
+    /// assert_eq!(queue.len(), 1);
+    /// ```
     pub fn len(&self) -> usize {
         self.shared.len()
     }
 
     /// Whether the queue holds no value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tokio_mpmc::Queue::new(4);
+    /// assert!(queue.is_empty());
+    /// queue.try_send(1).unwrap();
+    /// assert!(!queue.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Whether the queue holds `capacity` values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tokio_mpmc::Queue::new(2);
+    /// queue.try_send(1).unwrap();
+    /// assert!(!queue.is_full());
+    /// queue.try_send(2).unwrap();
+    /// assert!(queue.is_full());
+    /// ```
     pub fn is_full(&self) -> bool {
         self.len() == self.capacity()
     }
 
     /// The most values the queue holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tokio_mpmc::Queue::<u8>::new(8);
+    /// assert_eq!(queue.capacity(), 8);
+    /// ```
     pub fn capacity(&self) -> usize {
         self.shared.capacity()
     }

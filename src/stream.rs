@@ -13,6 +13,25 @@ use crate::waiters::WaiterId;
 /// [`Receiver::into_stream`].
 ///
 /// Cancel safe: a stream dropped while it waits took no value and passes on any wake-up it had received.
+///
+/// # Examples
+///
+/// ```
+/// use futures::StreamExt;
+/// use futures::stream::FusedStream;
+/// use tokio_mpmc::RecvStream;
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let (tx, rx) = tokio_mpmc::channel(4);
+/// let mut stream: RecvStream<u32> = rx.into_stream();
+/// tx.send(1).await.unwrap();
+/// drop(tx);
+/// assert_eq!(stream.next().await, Some(1));
+/// assert_eq!(stream.next().await, None); // closed and drained: the stream ends
+/// assert!(stream.is_terminated());
+/// # });
+/// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
 #[must_use = "streams do nothing unless polled"]
 pub struct RecvStream<T> {
     receiver: Receiver<T>,
