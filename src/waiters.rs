@@ -73,6 +73,18 @@ impl WaitList {
         drop(replaced);
     }
 
+    /// Gives the waiter `id` its place in line (an id) without registering it, for a future that must yield
+    /// before it could try (tokio's budget ran out): when it registers later it stands where it arrived,
+    /// behind the waiters that came before it and ahead of those that came after. It is not in the list
+    /// meanwhile, so no notifier picks it and no `WAITING` bit is set for it.
+    pub(crate) fn hold_place(&self, id: &mut Option<WaiterId>) {
+        if id.is_none() {
+            let mut waiters = lock(&self.waiters);
+            *id = Some(WaiterId(waiters.next_id));
+            waiters.next_id += 1;
+        }
+    }
+
     /// Wakes the oldest waiter, removing it from the list; calls `unmark` if the list is then empty.
     pub(crate) fn notify_one(&self, unmark: impl FnOnce()) {
         let woken = {
