@@ -1,12 +1,11 @@
 #![cfg(all(feature = "futures", not(any(loom, shuttle))))]
 //! The channel face as a user reads it in the API contract: split `Sender` / `Receiver` handles that
 //! disconnect when every handle of one side is gone, `WeakSender`, `closed()`, `recv_many`, `into_stream`,
-//! `Debug`, and the auto traits. Futures are polled by hand (no runtime, no timing), and values count their
+//! and `Debug` (the auto traits are in `tests/send_sync.rs`). Futures are polled by hand (no runtime, no timing), and values count their
 //! drops, so every test states exactly what happens at which call.
 
 mod common;
 
-use std::fmt::Debug;
 use std::future::Future;
 use std::sync::Barrier;
 
@@ -15,23 +14,13 @@ use common::panic::panic_message_of;
 use futures::FutureExt;
 use futures::StreamExt;
 use futures::stream::FusedStream;
-use tokio_mpmc::{
-    ClosedFuture, Queue, RecvFuture, RecvManyFuture, RecvStream, Receiver, SendError, SendFuture,
-    Sender, TryRecvError, TrySendError, WeakSender, channel,
-};
+use tokio_mpmc::{Queue, Receiver, SendError, Sender, TryRecvError, TrySendError, channel};
 use tokio_test::task::spawn;
 use tokio_test::{assert_pending, assert_ready, assert_ready_eq};
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------------------
-
-/// Neither `Debug` nor `Sync`, but `Send`: what the channel needs of its values.
-struct SendOnly(#[allow(dead_code)] std::cell::Cell<u8>);
-
-fn send_only() -> SendOnly {
-    SendOnly(std::cell::Cell::new(0))
-}
 
 /// Polls `future` once, outside any runtime, and expects it to be ready.
 fn ready<F: Future>(future: F) -> F::Output {
@@ -831,55 +820,4 @@ fn futures_debug_without_item_debug_and_show_their_state() {
     assert_shows(&format!("{recv_many:?}"), &["RecvManyFuture", "limit: 3"]);
     drop(recv_many);
     assert_shows(&format!("{:?}", tx.closed()), &["ClosedFuture"]);
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Auto traits (compile-time)
-// ---------------------------------------------------------------------------------------------------------
-
-fn require_send<T: Send>() {}
-fn require_sync<T: Sync>() {}
-fn require_unpin<T: Unpin>() {}
-fn require_clone<T: Clone>() {}
-fn require_debug<T: Debug>() {}
-fn require_send_value<T: Send>(_: &T) {}
-
-#[test]
-fn handles_are_send_sync_clone_and_debug_when_values_are_send() {
-    require_send::<Sender<SendOnly>>();
-    require_sync::<Sender<SendOnly>>();
-    require_clone::<Sender<SendOnly>>();
-    require_debug::<Sender<SendOnly>>();
-    require_send::<Receiver<SendOnly>>();
-    require_sync::<Receiver<SendOnly>>();
-    require_clone::<Receiver<SendOnly>>();
-    require_debug::<Receiver<SendOnly>>();
-    require_send::<WeakSender<SendOnly>>();
-    require_sync::<WeakSender<SendOnly>>();
-    require_clone::<WeakSender<SendOnly>>();
-    require_debug::<WeakSender<SendOnly>>();
-}
-
-#[test]
-fn the_stream_is_send_sync_and_unpin_when_values_are_send() {
-    require_send::<RecvStream<SendOnly>>();
-    require_sync::<RecvStream<SendOnly>>();
-    require_unpin::<RecvStream<SendOnly>>();
-    require_debug::<RecvStream<SendOnly>>();
-}
-
-#[test]
-fn the_futures_are_send_when_values_are_send() {
-    require_send::<SendFuture<'static, SendOnly>>();
-    require_send::<RecvFuture<'static, SendOnly>>();
-    require_send::<RecvManyFuture<'static, SendOnly>>();
-    require_send::<ClosedFuture<'static, SendOnly>>();
-    let (tx, rx) = channel::<SendOnly>(1);
-    let timeout = std::time::Duration::from_secs(1);
-    // Never polled: only their types are checked.
-    let send_timeout = tx.send_timeout(send_only(), timeout);
-    require_send_value(&send_timeout);
-    let recv_timeout = rx.recv_timeout(timeout);
-    require_send_value(&recv_timeout);
-    drop((send_timeout, recv_timeout));
 }

@@ -12,7 +12,9 @@ use std::future::{Future, IntoFuture};
 use std::rc::Rc;
 
 use tokio_mpmc::{
-    Close, Queue, QueueError, ReceiveFuture, SendError, SendFuture, TryRecvError, TrySendError,
+    Close, ClosedFuture, Queue, QueueError, ReceiveFuture, Receiver, RecvFuture, RecvManyFuture,
+    RecvTimeoutError, SendError, SendFuture, SendTimeoutError, Sender, TryRecvError, TrySendError,
+    WeakSender,
 };
 
 fn require_send<T: Send>() {}
@@ -137,4 +139,64 @@ fn errors_are_thread_safe_error_values_without_item_debug() {
     assert_not_send!(SendError<Rc<u8>>);
     assert_not_send!(TrySendError<Rc<u8>>);
     assert_not_sync!(SendError<SendOnly>);
+}
+
+#[test]
+fn channel_handles_are_send_sync_unpin_clone_and_debug_when_items_are_send() {
+    require_send::<Sender<SendOnly>>();
+    require_sync::<Sender<SendOnly>>();
+    require_unpin::<Sender<SendOnly>>();
+    require_clone::<Sender<SendOnly>>();
+    require_debug::<Sender<SendOnly>>();
+    require_send::<Receiver<SendOnly>>();
+    require_sync::<Receiver<SendOnly>>();
+    require_unpin::<Receiver<SendOnly>>();
+    require_clone::<Receiver<SendOnly>>();
+    require_debug::<Receiver<SendOnly>>();
+    require_send::<WeakSender<SendOnly>>();
+    require_sync::<WeakSender<SendOnly>>();
+    require_clone::<WeakSender<SendOnly>>();
+    require_debug::<WeakSender<SendOnly>>();
+}
+
+#[test]
+fn channel_handles_of_non_send_items_are_neither_send_nor_sync() {
+    assert_not_send!(Sender<Rc<u8>>);
+    assert_not_sync!(Sender<Rc<u8>>);
+    assert_not_send!(Receiver<Rc<u8>>);
+    assert_not_sync!(Receiver<Rc<u8>>);
+}
+
+#[cfg(feature = "futures")]
+#[test]
+fn the_stream_is_send_sync_and_unpin_when_items_are_send() {
+    use tokio_mpmc::RecvStream;
+    require_send::<RecvStream<SendOnly>>();
+    require_sync::<RecvStream<SendOnly>>();
+    require_unpin::<RecvStream<SendOnly>>();
+    require_debug::<RecvStream<SendOnly>>();
+}
+
+#[test]
+fn the_channel_futures_are_send_when_items_are_send() {
+    require_send::<SendFuture<'static, SendOnly>>();
+    require_send::<RecvFuture<'static, SendOnly>>();
+    require_send::<RecvManyFuture<'static, SendOnly>>();
+    require_send::<ClosedFuture<'static, SendOnly>>();
+    require_static_error::<SendTimeoutError<String>>();
+    require_static_error::<RecvTimeoutError>();
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn the_timeout_futures_are_send_when_items_are_send() {
+    fn require_send_value<T: Send>(_: &T) {}
+    let (tx, rx) = tokio_mpmc::channel::<SendOnly>(1);
+    let timeout = std::time::Duration::from_secs(1);
+    // Never polled: only their types are checked.
+    let send_timeout = tx.send_timeout(SendOnly(Cell::new(0)), timeout);
+    require_send_value(&send_timeout);
+    let recv_timeout = rx.recv_timeout(timeout);
+    require_send_value(&recv_timeout);
+    drop((send_timeout, recv_timeout));
 }
