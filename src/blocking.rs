@@ -34,26 +34,19 @@ fn unparker() -> Waker {
 }
 
 /// Polls `future` on this thread until it completes, parking in between.
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+    block_on_until(&mut pin!(future), None).expect("no deadline to pass")
+}
+
+/// Polls `future` on this thread until it completes, parking in between; with a `deadline`, gives up once
+/// it has passed: `None`, and the future is left to the caller (to take a value back out of it, then drop
+/// it, which cancels it).
 ///
 /// No flag beside the park token: an `unpark` before `park` makes that `park` return at once, and a spurious
 /// return only costs a poll that answers `Pending` again, so a wake-up is never lost.
-pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let waker = unparker();
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return output;
-        }
-        park();
-    }
-}
-
-/// As [`block_on`], but gives up once `deadline` has passed: `None`, and the future is left to the caller
-/// (to take a value back out of it, then drop it, which cancels it).
 pub(crate) fn block_on_until<F: Future + Unpin>(
     future: &mut F,
-    deadline: Instant,
+    deadline: Option<Instant>,
 ) -> Option<F::Output> {
     let waker = unparker();
     let mut cx = Context::from_waker(&waker);
@@ -61,8 +54,13 @@ pub(crate) fn block_on_until<F: Future + Unpin>(
         if let Poll::Ready(output) = std::pin::Pin::new(&mut *future).poll(&mut cx) {
             return Some(output);
         }
-        if !park_until(deadline) {
-            return None;
+        match deadline {
+            None => park(),
+            Some(deadline) => {
+                if !park_until(deadline) {
+                    return None;
+                }
+            }
         }
     }
 }
@@ -83,7 +81,7 @@ pub(crate) fn send_timeout<T>(
 ) -> Result<(), SendTimeoutError<T>> {
     assert_blocking_allowed("blocking_send_timeout");
     let mut send = SendFuture::new(shared, value);
-    match block_on_until(&mut send, deadline_after(timeout)) {
+    match block_on_until(&mut send, Some(deadline_after(timeout))) {
         Some(result) => result.map_err(SendTimeoutError::from),
         None => Err(SendTimeoutError::Timeout(
             send.take_value().expect("a pending send holds its value"),
@@ -106,7 +104,7 @@ pub(crate) fn recv_timeout<T>(
 ) -> Result<T, RecvTimeoutError> {
     assert_blocking_allowed("blocking_recv_timeout");
     let mut recv = RecvFuture::new(shared);
-    match block_on_until(&mut recv, deadline_after(timeout)) {
+    match block_on_until(&mut recv, Some(deadline_after(timeout))) {
         Some(Some(value)) => Ok(value),
         Some(None) => Err(RecvTimeoutError::Closed),
         None => Err(RecvTimeoutError::Timeout),

@@ -18,16 +18,12 @@ pub(crate) async fn send_timeout<T>(
     timeout: Duration,
 ) -> Result<(), SendTimeoutError<T>> {
     let mut send = SendFuture::new(shared, value);
-    let mut timer = pin!(tokio::time::sleep(timeout));
-    poll_fn(|cx| {
-        if let Poll::Ready(sent) = Pin::new(&mut send).poll(cx) {
-            return Poll::Ready(sent.map_err(SendTimeoutError::from));
-        }
-        ready!(timer.as_mut().poll(cx));
-        let value = send.take_value().expect("a pending send holds its value");
-        Poll::Ready(Err(SendTimeoutError::Timeout(value)))
-    })
-    .await
+    match before_timer(&mut send, timeout).await {
+        Some(sent) => sent.map_err(SendTimeoutError::from),
+        None => Err(SendTimeoutError::Timeout(
+            send.take_value().expect("a pending send holds its value"),
+        )),
+    }
 }
 
 /// Receives a value, waiting at most `timeout`; as [`send_timeout`], the receive is polled first.
@@ -36,13 +32,22 @@ pub(crate) async fn recv_timeout<T>(
     timeout: Duration,
 ) -> Result<T, RecvTimeoutError> {
     let mut recv = RecvFuture::new(shared);
+    match before_timer(&mut recv, timeout).await {
+        Some(received) => received.ok_or(RecvTimeoutError::Closed),
+        None => Err(RecvTimeoutError::Timeout),
+    }
+}
+
+/// Polls `future` (first) against a `timeout` timer: its output, or `None` once the timer fired, with the
+/// future left to the caller (to take a value back out of it, then drop it, which cancels it).
+async fn before_timer<F: Future + Unpin>(future: &mut F, timeout: Duration) -> Option<F::Output> {
     let mut timer = pin!(tokio::time::sleep(timeout));
     poll_fn(|cx| {
-        if let Poll::Ready(received) = Pin::new(&mut recv).poll(cx) {
-            return Poll::Ready(received.ok_or(RecvTimeoutError::Closed));
+        if let Poll::Ready(output) = Pin::new(&mut *future).poll(cx) {
+            return Poll::Ready(Some(output));
         }
         ready!(timer.as_mut().poll(cx));
-        Poll::Ready(Err(RecvTimeoutError::Timeout))
+        Poll::Ready(None)
     })
     .await
 }
