@@ -6,7 +6,11 @@ use std::time::Duration;
 
 use crate::blocking;
 use crate::error::{RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
-use crate::future::{ClosedFuture, RecvFuture, RecvManyFuture, SendFuture};
+use crate::future::{
+    ClosedFuture, RecvFuture, RecvManyFuture, ReserveFuture, ReserveManyFuture, ReserveOwnedFuture,
+    SendFuture,
+};
+use crate::permit::{OwnedPermit, Permit, PermitIterator};
 use crate::shared::Shared;
 use crate::sync::Arc;
 
@@ -17,8 +21,9 @@ use crate::sync::Arc;
 ///
 /// # Panics
 ///
-/// If `capacity` is 0 (a rendezvous channel is not supported), or so large that the buffer cannot be
-/// allocated or indexed.
+/// If `capacity` is 0 (a rendezvous channel is not supported), above 2^28 − 1 on 64-bit targets
+/// (4,095 on 32-bit ones: an index word holds a position, flags and a count of reserved slots), or so
+/// large that the buffer cannot be allocated.
 ///
 /// # Examples
 ///
@@ -305,8 +310,9 @@ impl<T> Sender<T> {
     /// Closes the channel for every handle; returns whether this call closed it (`false` if it was closed
     /// already, explicitly or by a disconnect).
     ///
-    /// No send succeeds afterwards (waiting senders get their values back); receivers still get the values
-    /// inside, then `None`.
+    /// No send succeeds afterwards (waiting senders get their values back), except through a [`Permit`] held
+    /// already, which never fails; receivers still get the values inside (and those of such permits), then
+    /// `None`.
     ///
     /// # Examples
     ///
@@ -320,6 +326,177 @@ impl<T> Sender<T> {
     /// ```
     pub fn close(&self) -> bool {
         self.shared.close()
+    }
+
+    /// Waits for a free slot and holds it: the [`Permit`] sends into it later without waiting or failing.
+    /// Waiting senders and reservers are served in the order they arrived.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] if the channel is closed before a slot was granted.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a slot granted to a dropped future goes to the next waiting sender.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let (tx, rx) = tokio_mpmc::channel(1);
+    /// let permit = tx.reserve().await.unwrap();
+    /// permit.send(format!("built once there was room"));
+    /// assert!(rx.recv().await.is_some());
+    /// # });
+    /// ```
+    pub fn reserve(&self) -> ReserveFuture<'_, T> {
+        ReserveFuture::new(&self.shared)
+    }
+
+    /// Holds a free slot if there is one now (and no sender waits for it).
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] if no slot is free, [`TrySendError::Closed`] if the channel is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tokio_mpmc::TrySendError;
+    ///
+    /// let (tx, rx) = tokio_mpmc::channel(1);
+    /// let permit = tx.try_reserve().unwrap();
+    /// assert_eq!(tx.try_reserve().unwrap_err(), TrySendError::Full(()));
+    /// permit.send(1);
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    pub fn try_reserve(&self) -> Result<Permit<'_, T>, TrySendError<()>> {
+        self.shared.try_reserve(1)?;
+        Ok(Permit::new(&self.shared))
+    }
+
+    /// As [`reserve`](Sender::reserve), for a permit that owns this sender (to move into another task).
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] if the channel is closed before a slot was granted; the sender is dropped.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, as [`reserve`](Sender::reserve).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let (tx, rx) = tokio_mpmc::channel(1);
+    /// let permit = tx.clone().reserve_owned().await.unwrap();
+    /// tokio::spawn(async move { permit.send(1) }).await.unwrap();
+    /// assert_eq!(rx.recv().await, Some(1));
+    /// # });
+    /// ```
+    pub fn reserve_owned(self) -> ReserveOwnedFuture<T> {
+        ReserveOwnedFuture::new(self)
+    }
+
+    /// As [`try_reserve`](Sender::try_reserve), for a permit that owns this sender.
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] or [`TrySendError::Closed`], with the sender given back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tokio_mpmc::channel(1);
+    /// let permit = tx.try_reserve_owned().unwrap();
+    /// let tx = permit.send(1);
+    /// let tx = tx.try_reserve_owned().unwrap_err().into_inner(); // full: the sender comes back
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// # drop(tx);
+    /// ```
+    pub fn try_reserve_owned(self) -> Result<OwnedPermit<T>, TrySendError<Sender<T>>> {
+        match self.shared.try_reserve(1) {
+            Ok(()) => Ok(OwnedPermit::new(self)),
+            Err(TrySendError::Full(())) => Err(TrySendError::Full(self)),
+            Err(TrySendError::Closed(())) => Err(TrySendError::Closed(self)),
+        }
+    }
+
+    /// Waits for `n` free slots and holds them all (the oldest waiting sender is served in full before
+    /// later ones). `n == 0` gives an empty batch at once.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] if the channel is closed before the slots were granted, and at once if `n` is above the
+    /// capacity (it could never be granted), as tokio's.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: slots granted to a dropped future go to the next waiting sender.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let (tx, rx) = tokio_mpmc::channel(4);
+    /// for (n, permit) in tx.reserve_many(3).await.unwrap().enumerate() {
+    ///     permit.send(n);
+    /// }
+    /// assert_eq!(rx.len(), 3);
+    /// assert!(tx.reserve_many(5).await.is_err()); // above the capacity
+    /// # });
+    /// ```
+    pub fn reserve_many(&self, n: usize) -> ReserveManyFuture<'_, T> {
+        ReserveManyFuture::new(&self.shared, n)
+    }
+
+    /// Holds `n` free slots if there are that many now. `n == 0` gives an empty batch.
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] if fewer are free (or `n` is above the capacity), [`TrySendError::Closed`] if
+    /// the channel is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = tokio_mpmc::channel::<u8>(2);
+    /// let permits = tx.try_reserve_many(2).unwrap();
+    /// assert!(tx.try_reserve_many(1).is_err());
+    /// drop(permits); // both slots go back
+    /// assert_eq!(tx.try_reserve_many(2).unwrap().len(), 2);
+    /// ```
+    pub fn try_reserve_many(&self, n: usize) -> Result<PermitIterator<'_, T>, TrySendError<()>> {
+        self.shared.try_reserve_many(n)?;
+        Ok(PermitIterator::new(&self.shared, n))
+    }
+
+    /// A [`Sink`](futures_sink::Sink) over this sender, built on [`reserve`](Sender::reserve): `poll_ready`
+    /// holds a slot, `start_send` fills it, so a value is never taken by a sink that cannot send it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::SinkExt;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let (tx, rx) = tokio_mpmc::channel(4);
+    /// let mut sink = tx.into_sink();
+    /// sink.send(1).await.unwrap();
+    /// sink.close().await.unwrap(); // drops the sender: the last one closes the channel
+    /// assert_eq!(rx.recv().await, Some(1));
+    /// assert_eq!(rx.recv().await, None);
+    /// # });
+    /// ```
+    #[cfg(feature = "futures")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
+    pub fn into_sink(self) -> crate::sink::SendSink<T> {
+        crate::sink::SendSink::new(self)
+    }
+
+    pub(crate) fn shared(&self) -> &Shared<T> {
+        &self.shared
     }
 
     /// A handle that does not keep the channel open.

@@ -6,7 +6,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use crate::channel::Sender;
 use crate::error::{QueueError, SendError};
+use crate::permit::{OwnedPermit, Permit, PermitIterator};
 use crate::shared::Shared;
 use crate::waiters::WaiterId;
 
@@ -342,5 +344,218 @@ impl Future for Close {
 
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<bool> {
         Poll::Ready(self.first)
+    }
+}
+
+/// A wait for `count` slots, the part every reserve future shares: it holds the waiter registration and, on
+/// drop, passes on what it was granted but did not hand out.
+struct Reservation<'a, T> {
+    shared: &'a Shared<T>,
+    count: usize,
+    waiter: Option<WaiterId>,
+}
+
+impl<T> Reservation<'_, T> {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), SendError<()>>> {
+        self.shared
+            .poll_reserve(self.count, &mut self.waiter, cx)
+            .map_err(|()| SendError(()))
+    }
+}
+
+impl<T> Drop for Reservation<'_, T> {
+    fn drop(&mut self) {
+        self.shared.cancel_send(&mut self.waiter);
+    }
+}
+
+/// The future of [`Sender::reserve`](crate::Sender::reserve) and [`Queue::reserve`](crate::Queue::reserve): a
+/// [`Permit`] once a slot is free (waiting senders are served first, in order).
+///
+/// # Examples
+///
+/// ```
+/// use tokio_mpmc::ReserveFuture;
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let (tx, rx) = tokio_mpmc::channel(1);
+/// let reserve: ReserveFuture<'_, u32> = tx.reserve();
+/// reserve.await.unwrap().send(1);
+/// assert_eq!(rx.recv().await, Some(1));
+/// # });
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ReserveFuture<'a, T> {
+    reservation: Reservation<'a, T>,
+}
+
+impl<'a, T> ReserveFuture<'a, T> {
+    pub(crate) fn new(shared: &'a Shared<T>) -> Self {
+        ReserveFuture {
+            reservation: Reservation {
+                shared,
+                count: 1,
+                waiter: None,
+            },
+        }
+    }
+}
+
+impl<'a, T> Future for ReserveFuture<'a, T> {
+    type Output = Result<Permit<'a, T>, SendError<()>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let shared = self.reservation.shared;
+        self.reservation.poll(cx).map_ok(|()| Permit::new(shared))
+    }
+}
+
+impl<T> fmt::Debug for ReserveFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReserveFuture")
+            .field("waiting", &self.reservation.waiter.is_some())
+            .finish()
+    }
+}
+
+/// The future of [`Sender::reserve_many`](crate::Sender::reserve_many) and
+/// [`Queue::reserve_many`](crate::Queue::reserve_many): a [`PermitIterator`] once `n` slots are free.
+///
+/// # Examples
+///
+/// ```
+/// use tokio_mpmc::ReserveManyFuture;
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let (tx, rx) = tokio_mpmc::channel(4);
+/// let reserve: ReserveManyFuture<'_, u32> = tx.reserve_many(2);
+/// for (permit, value) in reserve.await.unwrap().zip([1, 2]) {
+///     permit.send(value);
+/// }
+/// assert_eq!(rx.len(), 2);
+/// # });
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ReserveManyFuture<'a, T> {
+    /// `None` for a request that fails or succeeds at once (more than the capacity, or none).
+    reservation: Option<Reservation<'a, T>>,
+    shared: &'a Shared<T>,
+    count: usize,
+}
+
+impl<'a, T> ReserveManyFuture<'a, T> {
+    pub(crate) fn new(shared: &'a Shared<T>, count: usize) -> Self {
+        let reservation = (1..=shared.capacity())
+            .contains(&count)
+            .then_some(Reservation {
+                shared,
+                count,
+                waiter: None,
+            });
+        ReserveManyFuture {
+            reservation,
+            shared,
+            count,
+        }
+    }
+}
+
+impl<'a, T> Future for ReserveManyFuture<'a, T> {
+    type Output = Result<PermitIterator<'a, T>, SendError<()>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let (shared, count) = (self.shared, self.count);
+        match &mut self.reservation {
+            Some(reservation) => reservation
+                .poll(cx)
+                .map_ok(|()| PermitIterator::new(shared, count)),
+            None if count == 0 => Poll::Ready(Ok(PermitIterator::new(shared, 0))),
+            // More than the capacity can never be held at once: fails at once, as tokio's does.
+            None => Poll::Ready(Err(SendError(()))),
+        }
+    }
+}
+
+impl<T> fmt::Debug for ReserveManyFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReserveManyFuture")
+            .field("count", &self.count)
+            .field(
+                "waiting",
+                &self
+                    .reservation
+                    .as_ref()
+                    .is_some_and(|r| r.waiter.is_some()),
+            )
+            .finish()
+    }
+}
+
+/// The future of [`Sender::reserve_owned`](crate::Sender::reserve_owned): an [`OwnedPermit`] once a slot is
+/// free. It owns the sender; if the channel closes, the sender is dropped with the error (as tokio's).
+///
+/// # Examples
+///
+/// ```
+/// use tokio_mpmc::ReserveOwnedFuture;
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let (tx, rx) = tokio_mpmc::channel(1);
+/// let reserve: ReserveOwnedFuture<u32> = tx.reserve_owned();
+/// let tx = reserve.await.unwrap().send(1);
+/// assert_eq!(rx.recv().await, Some(1));
+/// # drop(tx);
+/// # });
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ReserveOwnedFuture<T> {
+    /// `Some` until the future completes.
+    sender: Option<Sender<T>>,
+    waiter: Option<WaiterId>,
+}
+
+impl<T> ReserveOwnedFuture<T> {
+    pub(crate) fn new(sender: Sender<T>) -> Self {
+        ReserveOwnedFuture {
+            sender: Some(sender),
+            waiter: None,
+        }
+    }
+}
+
+impl<T> Unpin for ReserveOwnedFuture<T> {}
+
+impl<T> Future for ReserveOwnedFuture<T> {
+    type Output = Result<OwnedPermit<T>, SendError<()>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let sender = this
+            .sender
+            .as_ref()
+            .expect("reserve future polled after completion");
+        let reserved = std::task::ready!(sender.shared().poll_reserve(1, &mut this.waiter, cx));
+        let sender = this.sender.take().expect("checked above");
+        Poll::Ready(match reserved {
+            Ok(()) => Ok(OwnedPermit::new(sender)),
+            Err(()) => Err(SendError(())),
+        })
+    }
+}
+
+impl<T> Drop for ReserveOwnedFuture<T> {
+    fn drop(&mut self) {
+        if let Some(sender) = &self.sender {
+            sender.shared().cancel_send(&mut self.waiter);
+        }
+    }
+}
+
+impl<T> fmt::Debug for ReserveOwnedFuture<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReserveOwnedFuture")
+            .field("done", &self.sender.is_none())
+            .field("waiting", &self.waiter.is_some())
+            .finish()
     }
 }

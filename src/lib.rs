@@ -115,8 +115,11 @@ mod channel;
 mod coop;
 mod error;
 mod future;
+mod permit;
 mod queue;
 mod shared;
+#[cfg(feature = "futures")]
+mod sink;
 #[allow(unsafe_code)]
 mod storage;
 #[cfg(feature = "futures")]
@@ -132,8 +135,14 @@ mod loom_models;
 
 pub use channel::{Receiver, Sender, WeakSender, channel};
 pub use error::{QueueError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
-pub use future::{ClosedFuture, Close, ReceiveFuture, RecvFuture, RecvManyFuture, SendFuture};
+pub use future::{
+    ClosedFuture, Close, ReceiveFuture, RecvFuture, RecvManyFuture, ReserveFuture,
+    ReserveManyFuture, ReserveOwnedFuture, SendFuture,
+};
+pub use permit::{OwnedPermit, Permit, PermitIterator};
 pub use queue::Queue;
+#[cfg(feature = "futures")]
+pub use sink::SendSink;
 #[cfg(feature = "futures")]
 pub use stream::RecvStream;
 

@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use crate::blocking;
 use crate::error::{RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
-use crate::future::{Close, ReceiveFuture, RecvManyFuture, SendFuture};
+use crate::future::{
+    Close, ReceiveFuture, RecvManyFuture, ReserveFuture, ReserveManyFuture, SendFuture,
+};
+use crate::permit::{Permit, PermitIterator};
 use crate::shared::Shared;
 use crate::sync::Arc;
 
@@ -52,8 +55,9 @@ impl<T> Queue<T> {
     ///
     /// # Panics
     ///
-    /// If `capacity` is 0 (a rendezvous queue is not supported), or so large that the buffer cannot be
-    /// allocated or indexed.
+    /// If `capacity` is 0 (a rendezvous queue is not supported), above 2^28 − 1 on 64-bit targets
+    /// (4,095 on 32-bit ones: an index word holds a position, flags and a count of reserved slots), or so
+    /// large that the buffer cannot be allocated.
     ///
     /// # Examples
     ///
@@ -375,11 +379,102 @@ impl<T> Queue<T> {
         RecvManyFuture::new(&self.shared, buffer, limit)
     }
 
+    /// Waits for a free slot and holds it: the [`Permit`] sends into it later without waiting or failing.
+    /// Waiting senders and reservers are served in the order they arrived.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] if the queue is closed before a slot was granted.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a slot granted to a dropped future goes to the next waiting sender.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let queue = tokio_mpmc::Queue::new(1);
+    /// let permit = queue.reserve().await.unwrap();
+    /// permit.send(1);
+    /// assert_eq!(queue.try_receive(), Ok(1));
+    /// # });
+    /// ```
+    pub fn reserve(&self) -> ReserveFuture<'_, T> {
+        ReserveFuture::new(&self.shared)
+    }
+
+    /// Holds a free slot if there is one now (and no sender waits for it).
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] if no slot is free, [`TrySendError::Closed`] if the queue is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tokio_mpmc::Queue::new(1);
+    /// let permit = queue.try_reserve().unwrap();
+    /// assert!(queue.try_send(2).is_err()); // the slot is held
+    /// permit.send(1);
+    /// assert_eq!(queue.try_receive(), Ok(1));
+    /// ```
+    pub fn try_reserve(&self) -> Result<Permit<'_, T>, TrySendError<()>> {
+        self.shared.try_reserve(1)?;
+        Ok(Permit::new(&self.shared))
+    }
+
+    /// Waits for `n` free slots and holds them all; `n == 0` gives an empty batch at once.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] if the queue is closed before the slots were granted, and at once if `n` is above the
+    /// capacity.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: slots granted to a dropped future go to the next waiting sender.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let queue = tokio_mpmc::Queue::new(2);
+    /// for (permit, value) in queue.reserve_many(2).await.unwrap().zip([1, 2]) {
+    ///     permit.send(value);
+    /// }
+    /// assert_eq!(queue.len(), 2);
+    /// # });
+    /// ```
+    pub fn reserve_many(&self, n: usize) -> ReserveManyFuture<'_, T> {
+        ReserveManyFuture::new(&self.shared, n)
+    }
+
+    /// Holds `n` free slots if there are that many now; `n == 0` gives an empty batch.
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] if fewer are free (or `n` is above the capacity), [`TrySendError::Closed`] if
+    /// the queue is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tokio_mpmc::Queue::<u8>::new(2);
+    /// assert_eq!(queue.try_reserve_many(2).unwrap().len(), 2);
+    /// assert!(queue.try_reserve_many(3).is_err());
+    /// ```
+    pub fn try_reserve_many(&self, n: usize) -> Result<PermitIterator<'_, T>, TrySendError<()>> {
+        self.shared.try_reserve_many(n)?;
+        Ok(PermitIterator::new(&self.shared, n))
+    }
+
     /// Closes the queue, for every handle.
     ///
     /// Takes effect at the call, whether or not the result is awaited: no send succeeds after `close`
-    /// returned, values already inside can still be received, and every waiting sender (which gets its value
-    /// back) and receiver is woken. Closing a closed queue does nothing.
+    /// returned (except through a [`Permit`] held already, which never fails), values already inside can
+    /// still be received, and every waiting sender (which gets its value back) and receiver is woken. Closing
+    /// a closed queue does nothing.
     ///
     /// The returned [`Close`] tells whether this call closed the queue; it can be awaited, so
     /// `queue.close().await;` works as in the original tokio-mpmc API.

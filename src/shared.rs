@@ -8,8 +8,8 @@ use crate::coop;
 use crate::error::{TryRecvError, TrySendError};
 use crate::storage::ring::Ring;
 use crate::storage::{Popped, Pushed};
-use crate::sync::{AtomicUsize, Ordering, unwinding_out_of_a_model};
-use crate::waiters::{WaitList, WaiterId, wake_all};
+use crate::sync::{AtomicBool, AtomicUsize, Ordering, fence, unwinding_out_of_a_model};
+use crate::waiters::{Gate, WaitList, WaiterId, wake_all};
 
 pub(crate) struct Shared<T> {
     ring: Ring<T>,
@@ -23,6 +23,8 @@ pub(crate) struct Shared<T> {
     sender_handles: AtomicUsize,
     /// `Receiver` handles; the last one to go closes the channel and drops the values inside.
     receiver_handles: AtomicUsize,
+    /// Set when the last `Receiver` went: values sent through permits afterwards are dropped at once.
+    receivers_gone: AtomicBool,
 }
 
 impl<T> Shared<T> {
@@ -36,6 +38,7 @@ impl<T> Shared<T> {
             closing: WaitList::new(),
             sender_handles: AtomicUsize::new(0),
             receiver_handles: AtomicUsize::new(0),
+            receivers_gone: AtomicBool::new(false),
         }
     }
 
@@ -102,14 +105,12 @@ impl<T> Shared<T> {
         }
         // AcqRel: as `drop_sender`.
         if self.receiver_handles.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.close_then_wake(|| {
-                // No push succeeds after the ring's close, and `try_pop` waits out those already under way,
-                // so this empties the ring for good before any sender is woken. (The waiting senders are
-                // woken by the close itself, not by these pops.)
-                while let Ok(popped) = self.ring.try_pop() {
-                    drop(popped);
-                }
-            });
+            self.receivers_gone.store(true, Ordering::Relaxed);
+            // SeqCst fence, pairing with `send_permitted`'s: a permit's push after this is seen by the drain
+            // below, or that permit sees the flag and drains.
+            fence(Ordering::SeqCst);
+            // The drain runs before any sender is woken: a woken sender already sees `len() == 0`.
+            self.close_then_wake(|| self.drain());
         }
     }
 
@@ -129,24 +130,144 @@ impl<T> Shared<T> {
     }
 
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        match self.ring.try_push(value)? {
-            Pushed::Quiet => {}
-            Pushed::ReceiversWaiting => {
-                self.receivers
-                    .notify_one(|| self.ring.clear_receivers_waiting());
-            }
-        }
+        let pushed = self.ring.try_push(value)?;
+        self.after_push(pushed);
         Ok(())
     }
 
     pub(crate) fn try_receive(&self) -> Result<T, TryRecvError> {
-        match self.ring.try_pop()? {
-            Popped::Quiet(value) => Ok(value),
+        Ok(self.after_pop(self.ring.try_pop()?))
+    }
+
+    fn after_push(&self, pushed: Pushed) {
+        if pushed == Pushed::ReceiversWaiting {
+            self.serve_receivers(1);
+        }
+    }
+
+    fn after_pop(&self, popped: Popped<T>) -> T {
+        match popped {
+            Popped::Quiet(value) => value,
             Popped::SendersWaiting(value) => {
-                self.senders
-                    .notify_one(|| self.ring.clear_senders_waiting());
-                Ok(value)
+                self.serve_senders(1);
+                value
             }
+        }
+    }
+
+    /// Serves the waiting senders for `freed` slots just freed (see `waiters`).
+    fn serve_senders(&self, freed: usize) {
+        let held = self.senders.serve(freed, &SenderGate(&self.ring));
+        self.release_reservations(held);
+    }
+
+    /// Serves the waiting receivers for `freed` values just pushed; once the ring is closed for good and
+    /// empty, wakes them all to see it.
+    fn serve_receivers(&self, freed: usize) {
+        let held = self.receivers.serve(freed, &ReceiverGate(&self.ring));
+        debug_assert_eq!(
+            held, 0,
+            "a receiver waits for one value, held only once granted"
+        );
+    }
+
+    /// Receives the value promised to this (served) receiver. After a close, the last promised value taken
+    /// may leave the ring final and empty: the receivers that wait behind it are woken to see `Closed`.
+    fn receive_promised(&self) -> T {
+        let value = self.after_pop(self.ring.pop_promised());
+        if self.ring.is_closed() {
+            self.serve_receivers(0);
+        }
+        value
+    }
+
+    /// Gives `count` reservations back to the ring: to the waiting senders, and, if that was the last one of
+    /// a closed ring, the waiting receivers learn it is final.
+    pub(crate) fn release_reservations(&self, count: usize) {
+        if count == 0 {
+            return;
+        }
+        if self.ring.release(count) {
+            self.serve_receivers(0);
+        }
+        // Under the senders' lock, unconditionally: a registration either came first (and is served here) or
+        // comes after this unlock (and its re-check sees the slots).
+        self.serve_senders(count);
+    }
+
+    /// Permits dropped unused: their slots go on.
+    pub(crate) fn drop_permits(&self, count: usize) {
+        if unwinding_out_of_a_model() {
+            return;
+        }
+        self.release_reservations(count);
+    }
+
+    /// Gives `count` promises back to the ring, and so to the waiting receivers.
+    fn release_promises(&self, count: usize) {
+        if count == 0 {
+            return;
+        }
+        self.ring.release_promises(count);
+        // Under the receivers' lock, unconditionally, as in `release_reservations`.
+        self.serve_receivers(count);
+    }
+
+    /// Reserves `count` free slots (`1..=capacity`) without waiting.
+    pub(crate) fn try_reserve(&self, count: usize) -> Result<(), TrySendError<()>> {
+        self.ring.try_reserve(count)
+    }
+
+    /// Reserves `count` free slots without waiting: none for 0, `Full` above the capacity.
+    pub(crate) fn try_reserve_many(&self, count: usize) -> Result<(), TrySendError<()>> {
+        match count {
+            0 => Ok(()),
+            count if count > self.capacity() => Err(if self.is_closed() {
+                TrySendError::Closed(())
+            } else {
+                TrySendError::Full(())
+            }),
+            count => self.ring.try_reserve(count),
+        }
+    }
+
+    /// Sends `value` through a reservation a permit holds: never waits, never fails. After the last receiver
+    /// left, the value is dropped (exactly once: whoever pops it drops it).
+    pub(crate) fn send_permitted(&self, value: T) {
+        match self.ring.push_reserved(value, false) {
+            Ok(pushed) => self.after_push(pushed),
+            Err(_) => unreachable!(
+                "a push through a reservation that does not refuse close always succeeds"
+            ),
+        }
+        // SeqCst fence, pairing with `drop_receiver`'s: either it drains after seeing this push, or this
+        // sees that the last receiver left.
+        fence(Ordering::SeqCst);
+        if self.receivers_gone.load(Ordering::Relaxed) {
+            self.drain();
+        }
+    }
+
+    /// Sends `value` through the reservation a served sender holds, unless the ring was closed meanwhile
+    /// (then gives it back, releasing the reservation): a send future never succeeds after close.
+    fn send_reserved(&self, value: T) -> Result<(), T> {
+        match self.ring.push_reserved(value, true) {
+            Ok(pushed) => {
+                self.after_push(pushed);
+                Ok(())
+            }
+            Err(TrySendError::Closed(value) | TrySendError::Full(value)) => {
+                self.release_reservations(1);
+                Err(value)
+            }
+        }
+    }
+
+    /// Drops every value inside (after the last receiver left).
+    fn drain(&self) {
+        // No newcomer push succeeds after the ring's close, and `try_pop` waits out those already under way.
+        while let Ok(popped) = self.ring.try_pop() {
+            drop(popped);
         }
     }
 
@@ -155,8 +276,8 @@ impl<T> Shared<T> {
     ///
     /// Out of cooperative budget, it returns `Pending` holding its place in line (tokio #8365): a waiter keeps
     /// its id, and a new one gets its id now, so it later registers where it arrived. The budget's own
-    /// wake-up polls it again. (Registering instead would set the `WAITING` bit and draw a notify from the
-    /// other side for a task that is already scheduled: measured at a third of multi-thread throughput.)
+    /// wake-up polls it again. (Registering instead would set the `WAITING` bit and draw a grant from the
+    /// other side for a task that is already scheduled.)
     pub(crate) fn poll_send(
         &self,
         value: &mut Option<T>,
@@ -169,18 +290,21 @@ impl<T> Shared<T> {
             return Poll::Pending;
         };
         let mut item = value.take().expect("checked above");
+        if self.take_grant(&self.senders, waiter).is_some() {
+            budget.made_progress();
+            return Poll::Ready(self.send_reserved(item));
+        }
         let mut registered = false;
         loop {
             match self.try_send(item) {
                 Ok(()) => {
                     budget.made_progress();
-                    self.finish_send(waiter);
+                    self.leave_senders(waiter, true);
                     return Poll::Ready(Ok(()));
                 }
                 Err(TrySendError::Closed(back)) => {
                     budget.made_progress();
-                    // Close wakes every sender itself: no wake-up to pass on.
-                    self.finish_send(waiter);
+                    self.leave_senders(waiter, true);
                     return Poll::Ready(Err(back));
                 }
                 Err(TrySendError::Full(back)) if registered => {
@@ -189,8 +313,52 @@ impl<T> Shared<T> {
                 }
                 Err(TrySendError::Full(back)) => {
                     item = back;
-                    self.senders
-                        .register(waiter, cx.waker(), || self.ring.set_senders_waiting());
+                    if self.register_sender(waiter, 1, cx).is_some() {
+                        budget.made_progress();
+                        return Poll::Ready(self.send_reserved(item));
+                    }
+                    registered = true;
+                }
+            }
+        }
+    }
+
+    /// Polls a reservation of `count` slots (`1..=capacity`) for the future whose registration is `*waiter`:
+    /// `Ok` once it holds them, `Err` once the queue is closed. Out of cooperative budget, as `poll_send`.
+    pub(crate) fn poll_reserve(
+        &self,
+        count: usize,
+        waiter: &mut Option<WaiterId>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), ()>> {
+        let Poll::Ready(budget) = coop::poll_proceed(cx) else {
+            self.senders.hold_place(waiter);
+            return Poll::Pending;
+        };
+        if let Some(held) = self.take_grant(&self.senders, waiter) {
+            debug_assert_eq!(held, count);
+            budget.made_progress();
+            return Poll::Ready(Ok(()));
+        }
+        let mut registered = false;
+        loop {
+            match self.ring.try_reserve(count) {
+                Ok(()) => {
+                    budget.made_progress();
+                    self.leave_senders(waiter, true);
+                    return Poll::Ready(Ok(()));
+                }
+                Err(TrySendError::Closed(())) => {
+                    budget.made_progress();
+                    self.leave_senders(waiter, true);
+                    return Poll::Ready(Err(()));
+                }
+                Err(TrySendError::Full(())) if registered => return Poll::Pending,
+                Err(TrySendError::Full(())) => {
+                    if self.register_sender(waiter, count, cx).is_some() {
+                        budget.made_progress();
+                        return Poll::Ready(Ok(()));
+                    }
                     registered = true;
                 }
             }
@@ -208,27 +376,58 @@ impl<T> Shared<T> {
             self.receivers.hold_place(waiter);
             return Poll::Pending;
         };
+        if self.take_grant(&self.receivers, waiter).is_some() {
+            budget.made_progress();
+            return Poll::Ready(Some(self.receive_promised()));
+        }
         let mut registered = false;
         loop {
             match self.try_receive() {
                 Ok(value) => {
                     budget.made_progress();
-                    self.finish_receive(waiter);
+                    self.leave_receivers(waiter, true);
                     return Poll::Ready(Some(value));
                 }
                 Err(TryRecvError::Closed) => {
                     budget.made_progress();
-                    self.finish_receive(waiter);
+                    self.leave_receivers(waiter, true);
                     return Poll::Ready(None);
                 }
                 Err(TryRecvError::Empty) if registered => return Poll::Pending,
                 Err(TryRecvError::Empty) => {
-                    self.receivers
-                        .register(waiter, cx.waker(), || self.ring.set_receivers_waiting());
+                    let granted =
+                        self.receivers
+                            .register(waiter, 1, cx.waker(), &ReceiverGate(&self.ring));
+                    if granted.is_some() {
+                        *waiter = None;
+                        budget.made_progress();
+                        return Poll::Ready(Some(self.receive_promised()));
+                    }
                     registered = true;
                 }
             }
         }
+    }
+
+    /// Takes the grant of a served waiter, which then is out of the list.
+    fn take_grant(&self, list: &WaitList, waiter: &mut Option<WaiterId>) -> Option<usize> {
+        let held = list.take_grant((*waiter)?)?;
+        *waiter = None;
+        Some(held)
+    }
+
+    /// Registers a sender (or reserver) for `count` slots; `Some` if that served it at once.
+    fn register_sender(
+        &self,
+        waiter: &mut Option<WaiterId>,
+        count: usize,
+        cx: &mut Context<'_>,
+    ) -> Option<usize> {
+        let held = self
+            .senders
+            .register(waiter, count, cx.waker(), &SenderGate(&self.ring))?;
+        *waiter = None;
+        Some(held)
     }
 
     /// Polls a batch receive: waits as `poll_receive` for one value, then appends it and up to `limit - 1`
@@ -264,86 +463,87 @@ impl<T> Shared<T> {
         cx: &mut Context<'_>,
     ) -> Poll<()> {
         if !self.is_closed() {
-            self.closing.register(waiter, cx.waker(), || {});
+            // Nothing to acquire: only the close wakes these waiters.
+            let served = self.closing.register(waiter, 1, cx.waker(), &CloseGate);
+            debug_assert!(served.is_none());
             // Re-check: a close that ran before this registration took the lock is seen here (the lock orders
             // its `fetch_or` of CLOSED before this load).
             if !self.is_closed() {
                 return Poll::Pending;
             }
         }
-        if let Some(id) = waiter.take() {
-            // Every waiter is woken by the close: nothing to pass on.
-            self.closing.finish(id, || {});
-        }
+        self.cancel_closed(waiter);
         Poll::Ready(())
     }
 
-    /// A `closed()` future dropped before the close.
+    /// A `closed()` future done, or dropped before the close.
     pub(crate) fn cancel_closed(&self, waiter: &mut Option<WaiterId>) {
         if unwinding_out_of_a_model() {
             return;
         }
         if let Some(id) = waiter.take() {
-            self.closing.finish(id, || {});
+            self.closing.leave(id, &CloseGate);
         }
     }
 
-    /// Ends the registration of a send that completed. If it had been notified, that wake-up may have been
-    /// meant for a slot its own success did not use: a pop can pick this waiter between its successful
-    /// re-check and this call. So while a slot is free, the wake-up goes on to the next sender; when the ring
-    /// is full, every later pop sees the `WAITING` bit of the senders still registered.
+    /// Ends the registration of a send or reservation that completed (`done`) or was dropped: slots it was
+    /// granted and did not use go back to the ring (and so to the next waiting sender). A notification it did
+    /// not act on goes to the next waiting sender; after a completion only while a slot is free (its own
+    /// success may have used another slot than the one it was woken for; when the ring is full, every later
+    /// pop sees the `WAITING` bit of the senders still registered).
     ///
-    /// Without the lock when the senders' `WAITING` bit reads clear. This waiter set the bit when it
-    /// registered, and the bit is cleared only under the lock with the list empty, so a clear bit read after
-    /// that set means the list emptied since: this waiter was notified (or woken by close) and has no entry
-    /// to remove. Every sender registered since set the bit after that clear, so its own re-check sees every
-    /// slot freed before then: no wake-up to pass on either.
-    fn finish_send(&self, waiter: &mut Option<WaiterId>) {
-        if let Some(id) = waiter.take() {
-            if !self.ring.senders_waiting() {
-                return;
-            }
-            let unmark = || self.ring.clear_senders_waiting();
-            if !self.senders.finish(id, unmark) && self.len() < self.capacity() {
-                self.senders.notify_one(unmark);
+    /// Without the lock when it completed, the senders' `WAITING` bit reads clear and no grant is held. This
+    /// waiter set the bit when it registered, and the bit is cleared only under the lock with the list
+    /// empty, so a clear bit read after that set means the list emptied since: this waiter is not in it (it
+    /// was notified, or woken by close). A grant it was given before is visible here: it was made under the
+    /// lock before that clear, whose Release this Acquire read pairs with. Every sender registered since set
+    /// the bit after that clear, so its own re-check sees every slot freed before then: nothing to pass on.
+    fn leave_senders(&self, waiter: &mut Option<WaiterId>, done: bool) {
+        let Some(id) = waiter.take() else { return };
+        if done && !self.ring.senders_waiting() && !self.senders.may_hold_grants() {
+            return;
+        }
+        {
+            let left = self.senders.leave(id, &SenderGate(&self.ring));
+            self.release_reservations(left.units);
+            if left.notified && (!done || self.len() < self.capacity()) {
+                self.serve_senders(1);
             }
         }
     }
 
-    /// Ends the registration of a receive that completed; as `finish_send`, with values for slots and the
-    /// receivers' `WAITING` bit.
-    fn finish_receive(&self, waiter: &mut Option<WaiterId>) {
-        if let Some(id) = waiter.take() {
-            if !self.ring.receivers_waiting() {
-                return;
-            }
-            let unmark = || self.ring.clear_receivers_waiting();
-            if !self.receivers.finish(id, unmark) && self.len() > 0 {
-                self.receivers.notify_one(unmark);
+    /// As `leave_senders`, for a receive: a value promised to it goes back to the ring, and so to the next
+    /// waiting receiver; a notification goes on while a value is inside.
+    fn leave_receivers(&self, waiter: &mut Option<WaiterId>, done: bool) {
+        let Some(id) = waiter.take() else { return };
+        if done && !self.ring.receivers_waiting() && !self.receivers.may_hold_grants() {
+            return;
+        }
+        {
+            let left = self.receivers.leave(id, &ReceiverGate(&self.ring));
+            self.release_promises(left.units);
+            if left.notified && (!done || self.len() > 0) {
+                self.serve_receivers(1);
             }
         }
     }
 
-    /// A send future dropped before completing: its value was never sent; pass on any wake-up it holds.
+    /// A send or reserve future dropped before completing: its value was never sent; a slot it was granted,
+    /// or a notification it received, goes on.
     pub(crate) fn cancel_send(&self, waiter: &mut Option<WaiterId>) {
         if unwinding_out_of_a_model() {
             return;
         }
-        if let Some(id) = waiter.take() {
-            self.senders
-                .cancel(id, || self.ring.clear_senders_waiting());
-        }
+        self.leave_senders(waiter, false);
     }
 
-    /// A receive future dropped before completing: it took no value; pass on any wake-up it holds.
+    /// A receive future dropped before completing: it took no value; a value promised to it, or a
+    /// notification it received, goes on.
     pub(crate) fn cancel_receive(&self, waiter: &mut Option<WaiterId>) {
         if unwinding_out_of_a_model() {
             return;
         }
-        if let Some(id) = waiter.take() {
-            self.receivers
-                .cancel(id, || self.ring.clear_receivers_waiting());
-        }
+        self.leave_receivers(waiter, false);
     }
 
     /// Closes the queue (returns whether this call did) and wakes every waiting sender and receiver. Waiters
@@ -353,16 +553,91 @@ impl<T> Shared<T> {
     }
 
     /// Closes the ring, runs `before_waking`, then wakes every waiter; returns whether this call closed it.
+    /// Grants not yet taken by senders are revoked (their futures find the ring closed); receivers keep the
+    /// values promised to them.
     fn close_then_wake(&self, before_waking: impl FnOnce()) -> bool {
         let first = self.ring.close();
         before_waking();
-        let senders = self.senders.take_all(|| self.ring.clear_senders_waiting());
-        let receivers = self
-            .receivers
-            .take_all(|| self.ring.clear_receivers_waiting());
-        let closing = self.closing.take_all(|| {});
+        let (senders, held) = self.senders.take_all(&SenderGate(&self.ring), true);
+        if held > 0 {
+            // The receivers are all woken below: whether that made the ring final is for them to see.
+            self.ring.release(held);
+        }
+        let (receivers, _) = self.receivers.take_all(&ReceiverGate(&self.ring), false);
+        let (closing, _) = self.closing.take_all(&CloseGate, false);
         // Every list emptied before any waker runs: one that panics cannot strand another waiter.
         wake_all(senders.into_iter().chain(receivers).chain(closing));
         first
+    }
+}
+
+/// The senders' list on the ring: `WAITING` in the head (pops serve it), `QUEUED` in the tail (newcomer
+/// pushes give way), reservations as units.
+struct SenderGate<'a, T>(&'a Ring<T>);
+
+impl<T> Gate for SenderGate<'_, T> {
+    fn mark(&self) {
+        self.0.set_senders_waiting();
+    }
+
+    fn unmark(&self) {
+        self.0.clear_senders_waiting();
+    }
+
+    fn queue(&self, queued: bool) {
+        self.0.set_senders_queued(queued);
+    }
+
+    fn acquire(&self) -> bool {
+        self.0.reserve_for_queued()
+    }
+
+    fn hopeless(&self) -> bool {
+        self.0.is_closed()
+    }
+}
+
+/// The receivers' list on the ring: `WAITING` in the tail (pushes serve it), `QUEUED` in the head (newcomer
+/// pops give way), promised values as units.
+struct ReceiverGate<'a, T>(&'a Ring<T>);
+
+impl<T> Gate for ReceiverGate<'_, T> {
+    fn mark(&self) {
+        self.0.set_receivers_waiting();
+    }
+
+    fn unmark(&self) {
+        self.0.clear_receivers_waiting();
+    }
+
+    fn queue(&self, queued: bool) {
+        self.0.set_receivers_queued(queued);
+    }
+
+    fn acquire(&self) -> bool {
+        self.0.promise()
+    }
+
+    fn hopeless(&self) -> bool {
+        self.0.is_final() && self.0.len() == 0
+    }
+}
+
+/// The `closed()` waiters: no bits, nothing to acquire; only the close wakes them.
+struct CloseGate;
+
+impl Gate for CloseGate {
+    fn mark(&self) {}
+
+    fn unmark(&self) {}
+
+    fn queue(&self, _: bool) {}
+
+    fn acquire(&self) -> bool {
+        false
+    }
+
+    fn hopeless(&self) -> bool {
+        false
     }
 }

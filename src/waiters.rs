@@ -1,153 +1,641 @@
 //! The waiter protocol: a FIFO list of tasks blocked on one side of the queue (senders or receivers).
 //!
-//! A waiting future holds a [`WaiterId`]. While its entry is in the list it is *registered*; a notifier removes
-//! the oldest entry and wakes it, so an id missing from the list means *notified*. A future must:
-//! 1. try its operation; on failure **register**, then **try again** before returning `Pending` (an operation
-//!    that completed between the two tries either sees the waiter or is seen by the second try);
-//! 2. on completion, [`WaitList::finish`] its registration (`Shared` skips this when the side's `WAITING` bit
-//!    reads clear: the list emptied after the future registered, so its entry is already gone);
-//! 3. when dropped while registered, [`WaitList::cancel`], which passes an unconsumed wake-up on to the next
-//!    waiter.
+//! A waiting future holds a [`WaiterId`]. While its node is in the list it is *waiting*. Whoever makes room
+//! (a free slot, a value) **serves** the list, in one of two modes:
+//! - *notify* (normal): the oldest waiter is taken out of the list and woken; the unit stays in the ring, where
+//!   a running task may take it first (as with every MPMC peer: running tasks keep the fast path). A woken
+//!   waiter that finds the unit gone was *overtaken*; it registers again at its old place, counting it.
+//! - *hand-off*: once a waiting waiter was overtaken [`OVERTAKES_BEFORE_HAND_OFF`] times, the side's `QUEUED`
+//!   bit is set: newcomers give way, and every unit freed is acquired from the ring for the oldest waiter (a
+//!   reserved slot, a promised value) and *granted* to it before it is woken, so it finds it when it runs.
+//!   The mode ends when no waiting waiter has reached the bound. So no waiter is overtaken more than that
+//!   many times while it waits (see I8 in `verification/README.md`).
 //!
-//! Ids grow monotonically and the list stays sorted by id, so a notified future that must wait again re-enters
-//! at its old place (FIFO across retries) and is found by binary search. The list touches the ring's
-//! `WAITING` bit (through the `mark` / `unmark` closures) only under its lock, so "list not empty" implies
-//! "bit set" there; operations take this lock only when they saw the bit.
+//! A future must:
+//! 1. take its grant if it has one ([`WaitList::take_grant`]);
+//! 2. otherwise try its operation as a newcomer; on failure **register** ([`WaitList::register`], which in
+//!    hand-off mode also serves the list), then try again before returning `Pending` (an operation that
+//!    completed between the two tries either sees the waiter or is seen by the second try);
+//! 3. when done or dropped, [`WaitList::leave`]: units it was granted and did not use go back to the ring, and
+//!    a notification it did not act on goes on to the next waiter.
+//!
+//! The list is a doubly linked list threaded through a slab of nodes (freed nodes are reused, so waiting
+//! does not allocate once the slab has grown to the most waiters seen at once). A waiter's id names its node
+//! and a sequence number: it is found, served or cancelled in O(1), in any order. Sequence numbers grow
+//! monotonically and the list is ordered by them, so a woken waiter that must wait again, or a future that
+//! took its number before it could register ([`WaitList::hold_place`]), stands where it arrived. The list
+//! touches the ring's bits (through its [`Gate`]) only under its lock, so "list not empty" implies "`WAITING`
+//! set" there.
 
-use std::collections::VecDeque;
 use std::task::Waker;
 
-use crate::sync::{Mutex, lock};
+use crate::sync::{AtomicUsize, Mutex, MutexGuard, Ordering, lock};
 
-/// Identifies one waiting future; assigned at its first registration, kept until it completes or is dropped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct WaiterId(u64);
+/// How many times a waiting task may be overtaken (woken, then finding its slot or value taken by a running
+/// task) before the list switches to hand-off mode for it.
+#[cfg(not(all(loom, any(test, feature = "loom"))))]
+pub(crate) const OVERTAKES_BEFORE_HAND_OFF: u32 = 4;
+/// Under loom, 1: a model reaches hand-off mode within the few operations it can explore.
+#[cfg(all(loom, any(test, feature = "loom")))]
+pub(crate) const OVERTAKES_BEFORE_HAND_OFF: u32 = 1;
+
+/// No node: the end of a list, or a waiter that holds its place without a node.
+const NONE: usize = usize::MAX;
+
+/// How a wait list reaches the ring, for one side.
+pub(crate) trait Gate {
+    /// Sets the side's `WAITING` bit: operations of the other side will serve the list.
+    fn mark(&self);
+    /// Clears the side's `WAITING` bit (the list is empty).
+    fn unmark(&self);
+    /// Sets or clears the side's `QUEUED` bit (hand-off mode).
+    fn queue(&self, queued: bool);
+    /// Acquires one unit from the ring for the oldest waiter (a reservation, a promise), if one is free.
+    fn acquire(&self) -> bool;
+    /// Whether nothing will ever serve the waiters again (a close): they are all woken.
+    fn hopeless(&self) -> bool;
+}
+
+/// Identifies one waiting future: its place in line (`seq`), its node in the slab (`node`, `NONE` until it
+/// registers; a node that is no longer its own means it was notified), and how often it was overtaken. Kept
+/// until it completes or is dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WaiterId {
+    seq: u64,
+    node: usize,
+    overtaken: u32,
+}
+
+#[derive(Debug)]
+enum State {
+    /// On the free list.
+    Free { next_free: usize },
+    /// In the waiting list; `holds` of the `needs` units it waits for were granted so far (hand-off mode
+    /// serves the oldest waiter in full first).
+    Waiting {
+        waker: Waker,
+        needs: usize,
+        holds: usize,
+        overtaken: u32,
+        prev: usize,
+        next: usize,
+    },
+    /// Woken in hand-off mode: holds `holds` units until its future takes them.
+    Granted { holds: usize },
+}
+
+#[derive(Debug)]
+struct Node {
+    seq: u64,
+    state: State,
+}
 
 #[derive(Debug)]
 struct Waiters {
-    next_id: u64,
-    /// Registered waiters, oldest (smallest id) first.
-    queue: VecDeque<(WaiterId, Waker)>,
+    next_seq: u64,
+    nodes: Vec<Node>,
+    free: usize,
+    /// The waiting list, oldest first.
+    first: usize,
+    last: usize,
+    /// Waiting waiters overtaken [`OVERTAKES_BEFORE_HAND_OFF`] times or more: hand-off mode while any.
+    starved: usize,
+    /// Whether the side's `QUEUED` bit is set (hand-off mode).
+    handing_off: bool,
 }
 
 #[derive(Debug)]
 pub(crate) struct WaitList {
     waiters: Mutex<Waiters>,
+    /// How many nodes are `Granted`, for a look without the lock (see [`WaitList::may_hold_grants`]).
+    grants: AtomicUsize,
+}
+
+/// What a waiter leaving the list gave up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Left {
+    /// Units granted to it and not used: the caller gives them back to the ring.
+    pub(crate) units: usize,
+    /// Whether it had been notified and not acted on it: the caller passes the notification on.
+    pub(crate) notified: bool,
+}
+
+/// Wakers collected under the lock, woken after it is released (waking runs user code). Holds a few inline,
+/// so serving never allocates; a longer batch is served in several rounds.
+struct Woken {
+    wakers: [Option<Waker>; Woken::ROOM],
+    len: usize,
+    /// The node of the waiter that is serving (registering): it is running, so it is not woken.
+    serving: usize,
+    /// Its waker, if it was served, to drop after unlocking.
+    own: Option<Waker>,
+}
+
+impl Woken {
+    const ROOM: usize = 8;
+
+    fn serving(node: usize) -> Self {
+        Woken {
+            wakers: Default::default(),
+            len: 0,
+            serving: node,
+            own: None,
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        self.len == Self::ROOM
+    }
+
+    fn push(&mut self, node: usize, waker: Waker) {
+        if node == self.serving {
+            self.own = Some(waker);
+        } else {
+            self.wakers[self.len] = Some(waker);
+            self.len += 1;
+        }
+    }
+}
+
+impl Woken {
+    /// Wakes them (call without holding any lock); see [`wake_all`].
+    fn wake(self) {
+        if self.len == 1 {
+            // The common case, one waiter served: no unwinding guard needed for a single waker.
+            let [Some(waker), ..] = self.wakers else {
+                unreachable!("`len` counts the wakers from the start")
+            };
+            waker.wake();
+        } else {
+            wake_all(self);
+        }
+    }
+}
+
+impl IntoIterator for Woken {
+    type Item = Waker;
+    type IntoIter = std::iter::Flatten<std::array::IntoIter<Option<Waker>, { Woken::ROOM }>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        // The serving waiter's own waker is dropped here, unwoken.
+        self.wakers.into_iter().flatten()
+    }
 }
 
 impl WaitList {
     pub(crate) fn new() -> Self {
         WaitList {
             waiters: Mutex::new(Waiters {
-                next_id: 0,
-                queue: VecDeque::new(),
+                next_seq: 0,
+                nodes: Vec::new(),
+                free: NONE,
+                first: NONE,
+                last: NONE,
+                starved: 0,
+                handing_off: false,
             }),
+            grants: AtomicUsize::new(0),
         }
     }
 
-    /// Registers the waiter `id` (assigning an id on first use) with `waker`, or refreshes its waker if it is
-    /// registered already, and calls `mark` to set the ring's `WAITING` bit. The caller must re-try its
-    /// operation afterwards before it returns `Pending`.
-    pub(crate) fn register(&self, id: &mut Option<WaiterId>, waker: &Waker, mark: impl FnOnce()) {
+    /// Whether some waiter may hold a grant it has not taken. A waiter woken by its grant reads it `true`
+    /// (the wake-up orders the grant before the poll). One that has not seen its wake-up yet may read `false`
+    /// and go on as a newcomer: its grant is then found by its registration or its `leave` (see
+    /// `Shared::leave_senders` for why that one sees it).
+    pub(crate) fn may_hold_grants(&self) -> bool {
+        // Relaxed: see above; the orderings that make it visible are the wake-up's and the `WAITING` bit's.
+        self.grants.load(Ordering::Relaxed) > 0
+    }
+
+    /// Releases the node of a granted waiter whose units are taken.
+    fn ungrant(&self, waiters: &mut Waiters, node: usize) {
+        waiters.release_node(node);
+        // Relaxed: only changed under the lock; see `may_hold_grants`.
+        self.grants.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    #[inline]
+    fn locked(&self) -> MutexGuard<'_, Waiters> {
+        lock(&self.waiters)
+    }
+
+    /// Takes the grant of waiter `id`, if it was served in hand-off mode: the units it holds. The waiter is
+    /// then out of the list.
+    pub(crate) fn take_grant(&self, id: WaiterId) -> Option<usize> {
+        if !self.may_hold_grants() {
+            return None;
+        }
+        let mut waiters = self.locked();
+        match waiters.find(id)?.state {
+            State::Granted { holds } => {
+                self.ungrant(&mut waiters, id.node);
+                Some(holds)
+            }
+            _ => None,
+        }
+    }
+
+    /// Registers the waiter `id` (assigning an id on first use) for `needs` units with `waker`, or refreshes
+    /// its waker if it is waiting already, and sets the side's `WAITING` bit; a waiter back from a
+    /// notification it could not use counts one more overtake. In hand-off mode, serves the list. Returns
+    /// the units it holds if it was served (it is then out of the list).
+    pub(crate) fn register(
+        &self,
+        id: &mut Option<WaiterId>,
+        needs: usize,
+        waker: &Waker,
+        gate: &impl Gate,
+    ) -> Option<usize> {
         // Cloned before locking and the replaced waker dropped after unlocking: a waker's clone and drop are
         // user code, which may call back into the queue (and so lock this list).
-        let fresh = waker.clone();
-        let replaced = {
-            let mut waiters = lock(&self.waiters);
+        let mut fresh = Some(waker.clone());
+        let (replaced, held, woken) = {
+            let mut waiters = self.locked();
             let waiters = &mut *waiters;
-            let waiter = *id.get_or_insert_with(|| {
-                let fresh = WaiterId(waiters.next_id);
-                waiters.next_id += 1;
-                fresh
-            });
-            let replaced = match waiters.queue.binary_search_by_key(&waiter, |(id, _)| *id) {
-                Ok(found) => Some(std::mem::replace(&mut waiters.queue[found].1, fresh)),
-                Err(place) => {
-                    waiters.queue.insert(place, (waiter, fresh));
-                    None
+            let waiter = id.get_or_insert_with(|| waiters.take_seq());
+            let mut replaced = None;
+            match waiters.find(*waiter).map(|node| &mut node.state) {
+                Some(State::Waiting { waker, .. }) => {
+                    replaced = Some(std::mem::replace(waker, fresh.take().expect("unused")));
                 }
+                Some(&mut State::Granted { holds }) => {
+                    self.ungrant(waiters, waiter.node);
+                    return Some(holds);
+                }
+                Some(State::Free { .. }) => unreachable!("`find` skips free nodes"),
+                None => {
+                    if waiter.node != NONE {
+                        // Its node is gone: it was notified, and is back because the unit was taken.
+                        waiter.overtaken += 1;
+                    }
+                    let waker = fresh.take().expect("unused");
+                    waiter.node = waiters.enqueue(waiter.seq, waker, needs, waiter.overtaken);
+                }
+            }
+            gate.mark();
+            waiters.sync_mode(gate);
+            let woken = waiters.handing_off.then(|| {
+                let mut woken = Woken::serving(waiter.node);
+                let granted = waiters.hand_off(gate, &mut woken);
+                // Relaxed: changed under the lock, before the wake-ups; see `may_hold_grants`.
+                self.grants.fetch_add(granted, Ordering::Relaxed);
+                woken
+            });
+            let held = match waiters.find(*waiter).map(|node| &node.state) {
+                Some(&State::Granted { holds }) => {
+                    self.ungrant(waiters, waiter.node);
+                    Some(holds)
+                }
+                _ => None,
             };
-            mark();
-            replaced
+            (replaced, held, woken)
         };
-        drop(replaced);
+        drop((replaced, fresh));
+        if let Some(woken) = woken {
+            woken.wake();
+        }
+        held
     }
 
-    /// Gives the waiter `id` its place in line (an id) without registering it, for a future that must yield
-    /// before it could try (tokio's budget ran out): when it registers later it stands where it arrived,
-    /// behind the waiters that came before it and ahead of those that came after. It is not in the list
-    /// meanwhile, so no notifier picks it and no `WAITING` bit is set for it.
+    /// Gives the waiter `id` its place in line without registering it, for a future that must yield before it
+    /// could try (tokio's budget ran out): when it registers later it stands where it arrived, behind the
+    /// waiters that came before it and ahead of those that came after. It is not in the list meanwhile, so
+    /// no one serves it and no bit is set for it.
     pub(crate) fn hold_place(&self, id: &mut Option<WaiterId>) {
         if id.is_none() {
-            let mut waiters = lock(&self.waiters);
-            *id = Some(WaiterId(waiters.next_id));
-            waiters.next_id += 1;
+            *id = Some(self.locked().take_seq());
         }
     }
 
-    /// Wakes the oldest waiter, removing it from the list; calls `unmark` if the list is then empty.
-    pub(crate) fn notify_one(&self, unmark: impl FnOnce()) {
-        let woken = {
-            let mut waiters = lock(&self.waiters);
-            let woken = waiters.queue.pop_front();
-            if waiters.queue.is_empty() {
-                unmark();
+    /// Serves the list for `freed` units just made available in the ring: in notify mode wakes that many of
+    /// the oldest waiters, in hand-off mode grants the free units to the oldest waiters in order. Then, if
+    /// waiters remain and the gate says nothing will ever serve them (a close), wakes them all too, and
+    /// returns the units they held, for the caller to give back.
+    pub(crate) fn serve(&self, freed: usize, gate: &impl Gate) -> usize {
+        // The common case, notify mode and one unit, without the batch.
+        {
+            let mut waiters = self.locked();
+            if freed == 1 && !waiters.handing_off {
+                let oldest = waiters.first;
+                if oldest == NONE {
+                    waiters.clear(gate);
+                    return 0;
+                }
+                let (waker, holds, _) = waiters.dequeue(oldest);
+                debug_assert_eq!(holds, 0, "units are granted only in hand-off mode");
+                if waiters.first == NONE {
+                    waiters.clear(gate);
+                }
+                drop(waiters);
+                waker.wake();
+                return 0;
             }
-            woken
-        };
-        // Wake outside the lock: the woken task may run at once and register again.
-        if let Some((_, waker)) = woken {
-            waker.wake();
         }
-    }
-
-    /// Removes every waiter (on close), calling `unmark`; the caller wakes them with [`wake_all`] once it has
-    /// emptied every list it closes.
-    pub(crate) fn take_all(&self, unmark: impl FnOnce()) -> Taken {
-        let mut waiters = lock(&self.waiters);
-        unmark();
-        Taken(std::mem::take(&mut waiters.queue))
-    }
-
-    /// Ends the registration of a waiter whose operation completed. Returns whether it was still registered
-    /// (`false`: it had been notified, and its completion consumed that wake-up).
-    pub(crate) fn finish(&self, id: WaiterId, unmark: impl FnOnce()) -> bool {
-        let removed = {
-            let mut waiters = lock(&self.waiters);
-            let removed = match waiters.queue.binary_search_by_key(&id, |(id, _)| *id) {
-                Ok(found) => waiters.queue.remove(found),
-                Err(_) => None,
+        let mut to_notify = freed;
+        loop {
+            let mut woken = Woken::serving(NONE);
+            let (more, given_up) = {
+                let mut waiters = self.locked();
+                let more = if waiters.handing_off {
+                    let granted = waiters.hand_off(gate, &mut woken);
+                    // Relaxed: changed under the lock, before the wake-ups; see `may_hold_grants`.
+                    self.grants.fetch_add(granted, Ordering::Relaxed);
+                    woken.is_full()
+                } else {
+                    waiters.notify(&mut to_notify, &mut woken)
+                };
+                if waiters.first == NONE {
+                    waiters.clear(gate);
+                }
+                let given_up = if !more && waiters.first != NONE && gate.hopeless() {
+                    let given_up = waiters.take_waiting();
+                    waiters.clear(gate);
+                    Some(given_up)
+                } else {
+                    None
+                };
+                (more, given_up)
             };
-            if removed.is_some() && waiters.queue.is_empty() {
-                unmark();
+            let held = given_up.as_ref().map_or(0, |(_, held)| *held);
+            match given_up {
+                None => woken.wake(),
+                Some((taken, _)) => wake_all(woken.into_iter().chain(taken)),
             }
-            removed
+            if !more {
+                return held;
+            }
+        }
+    }
+
+    /// Ends the registration of a waiter that completed or was dropped: see [`Left`].
+    pub(crate) fn leave(&self, id: WaiterId, gate: &impl Gate) -> Left {
+        let (removed, left) = {
+            let mut waiters = self.locked();
+            let mut left = Left {
+                units: 0,
+                notified: false,
+            };
+            let mut removed = None;
+            match waiters.find(id).map(|node| &node.state) {
+                Some(State::Waiting { .. }) => {
+                    let (waker, holds, _) = waiters.dequeue(id.node);
+                    removed = Some(waker);
+                    left.units = holds;
+                    if waiters.first == NONE {
+                        waiters.clear(gate);
+                    } else {
+                        waiters.sync_mode(gate);
+                    }
+                }
+                Some(&State::Granted { holds }) => {
+                    self.ungrant(&mut waiters, id.node);
+                    left.units = holds;
+                }
+                Some(State::Free { .. }) => unreachable!("`find` skips free nodes"),
+                // Its node is gone: it was notified (or woken by close).
+                None => left.notified = id.node != NONE,
+            }
+            (removed, left)
         };
         // Its waker is dropped after unlocking: dropping a waker runs user code.
-        removed.is_some()
+        drop(removed);
+        left
     }
 
-    /// Ends the registration of a waiter dropped before completing: a wake-up it received but did not act on
-    /// goes to the next waiter, so it is not lost.
-    pub(crate) fn cancel(&self, id: WaiterId, unmark: impl Fn()) {
-        if !self.finish(id, &unmark) {
-            self.notify_one(unmark);
+    /// Takes every waiting entry (on close), clearing the bits, and with `revoke_grants` every grant not yet
+    /// taken; returns the wakers, to wake once every list is emptied, and the units they held, which the
+    /// caller gives back to the ring.
+    pub(crate) fn take_all(&self, gate: &impl Gate, revoke_grants: bool) -> (Taken, usize) {
+        let mut waiters = self.locked();
+        let (taken, mut held) = waiters.take_waiting();
+        waiters.clear(gate);
+        if revoke_grants {
+            for node in 0..waiters.nodes.len() {
+                if let State::Granted { holds } = waiters.nodes[node].state {
+                    held += holds;
+                    self.ungrant(&mut waiters, node);
+                }
+            }
         }
+        (taken, held)
+    }
+}
+
+impl Waiters {
+    fn take_seq(&mut self) -> WaiterId {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        WaiterId {
+            seq,
+            node: NONE,
+            overtaken: 0,
+        }
+    }
+
+    /// The live node of waiter `id`.
+    fn find(&mut self, id: WaiterId) -> Option<&mut Node> {
+        self.nodes
+            .get_mut(id.node)
+            .filter(|node| node.seq == id.seq && !matches!(node.state, State::Free { .. }))
+    }
+
+    fn release_node(&mut self, node: usize) {
+        self.nodes[node].state = State::Free {
+            next_free: self.free,
+        };
+        self.free = node;
+    }
+
+    /// Links a new waiting node for `seq` into the list at its place (by `seq`: at the end, unless it held
+    /// its place while newer waiters registered, or was woken and is back). Returns the node.
+    fn enqueue(&mut self, seq: u64, waker: Waker, needs: usize, overtaken: u32) -> usize {
+        let mut prev = self.last;
+        while prev != NONE && self.nodes[prev].seq > seq {
+            prev = self.links(prev).0;
+        }
+        let next = if prev == NONE {
+            self.first
+        } else {
+            self.links(prev).1
+        };
+        let state = State::Waiting {
+            waker,
+            needs,
+            holds: 0,
+            overtaken,
+            prev,
+            next,
+        };
+        let node = if self.free == NONE {
+            self.nodes.push(Node { seq, state });
+            self.nodes.len() - 1
+        } else {
+            let node = self.free;
+            let State::Free { next_free } = self.nodes[node].state else {
+                unreachable!("the free list holds free nodes")
+            };
+            self.free = next_free;
+            self.nodes[node] = Node { seq, state };
+            node
+        };
+        *self.link_after(prev) = node;
+        *self.link_before(next) = node;
+        if overtaken >= OVERTAKES_BEFORE_HAND_OFF {
+            self.starved += 1;
+        }
+        node
+    }
+
+    /// Unlinks the waiting `node` and frees it; returns its waker, the units it held and its overtakes.
+    fn dequeue(&mut self, node: usize) -> (Waker, usize, u32) {
+        let (prev, next) = self.links(node);
+        *self.link_after(prev) = next;
+        *self.link_before(next) = prev;
+        let state = std::mem::replace(
+            &mut self.nodes[node].state,
+            State::Free {
+                next_free: self.free,
+            },
+        );
+        self.free = node;
+        let State::Waiting {
+            waker,
+            holds,
+            overtaken,
+            ..
+        } = state
+        else {
+            unreachable!("dequeued a node that was not waiting")
+        };
+        if overtaken >= OVERTAKES_BEFORE_HAND_OFF {
+            self.starved -= 1;
+        }
+        (waker, holds, overtaken)
+    }
+
+    /// Turns the freed `node` (just dequeued, so at the head of the free list) into `state`.
+    fn reuse_freed(&mut self, node: usize, state: State) {
+        debug_assert_eq!(self.free, node);
+        let State::Free { next_free } = self.nodes[node].state else {
+            unreachable!("a dequeued node is free")
+        };
+        self.free = next_free;
+        self.nodes[node].state = state;
+    }
+
+    fn links(&self, node: usize) -> (usize, usize) {
+        match self.nodes[node].state {
+            State::Waiting { prev, next, .. } => (prev, next),
+            _ => unreachable!("a linked node is waiting"),
+        }
+    }
+
+    /// The link that points forward to whatever follows `node` (`first` for `NONE`).
+    fn link_after(&mut self, node: usize) -> &mut usize {
+        if node == NONE {
+            return &mut self.first;
+        }
+        match &mut self.nodes[node].state {
+            State::Waiting { next, .. } => next,
+            _ => unreachable!("a linked node is waiting"),
+        }
+    }
+
+    /// The link that points back to whatever precedes `node` (`last` for `NONE`).
+    fn link_before(&mut self, node: usize) -> &mut usize {
+        if node == NONE {
+            return &mut self.last;
+        }
+        match &mut self.nodes[node].state {
+            State::Waiting { prev, .. } => prev,
+            _ => unreachable!("a linked node is waiting"),
+        }
+    }
+
+    /// Enters or leaves hand-off mode as the starved waiters say.
+    fn sync_mode(&mut self, gate: &impl Gate) {
+        let starving = self.starved > 0;
+        if starving != self.handing_off {
+            gate.queue(starving);
+            self.handing_off = starving;
+        }
+    }
+
+    /// The list is empty (or given up): clears the bits.
+    fn clear(&mut self, gate: &impl Gate) {
+        debug_assert_eq!(self.starved, 0);
+        gate.unmark();
+        if self.handing_off {
+            gate.queue(false);
+            self.handing_off = false;
+        }
+    }
+
+    /// Notify mode: wakes up to `*count` of the oldest waiters, each taken out of the list (its node freed: a
+    /// future whose node is gone knows it was notified). Returns whether it stopped only because `woken` is
+    /// full.
+    fn notify(&mut self, count: &mut usize, woken: &mut Woken) -> bool {
+        while *count > 0 && self.first != NONE {
+            if woken.is_full() {
+                return true;
+            }
+            let oldest = self.first;
+            let (waker, holds, _) = self.dequeue(oldest);
+            debug_assert_eq!(holds, 0, "units are granted only in hand-off mode");
+            woken.push(oldest, waker);
+            *count -= 1;
+        }
+        false
+    }
+
+    /// Hand-off mode: grants free units to the oldest waiters, in order, while the gate acquires them; each
+    /// waiter served in full is woken. Leaves the mode once no starved waiter is left. Returns how many it
+    /// granted (it stops early when `woken` is full).
+    fn hand_off(&mut self, gate: &impl Gate, woken: &mut Woken) -> usize {
+        let mut granted = 0;
+        while self.first != NONE && !woken.is_full() {
+            let oldest = self.first;
+            let State::Waiting { needs, holds, .. } = &mut self.nodes[oldest].state else {
+                unreachable!("a linked node is waiting")
+            };
+            let needs = *needs;
+            while *holds < needs && gate.acquire() {
+                *holds += 1;
+            }
+            if *holds < needs {
+                break;
+            }
+            let (waker, holds, _) = self.dequeue(oldest);
+            self.reuse_freed(oldest, State::Granted { holds });
+            woken.push(oldest, waker);
+            granted += 1;
+        }
+        self.sync_mode(gate);
+        granted
+    }
+
+    /// Takes the whole waiting list: its wakers and the units they held.
+    fn take_waiting(&mut self) -> (Taken, usize) {
+        let mut wakers = Vec::new();
+        let mut held = 0;
+        while self.first != NONE {
+            let (waker, holds, _) = self.dequeue(self.first);
+            wakers.push(waker);
+            held += holds;
+        }
+        (Taken(wakers), held)
     }
 }
 
 /// Waiters removed from a list by [`WaitList::take_all`], still to be woken.
-pub(crate) struct Taken(VecDeque<(WaiterId, Waker)>);
+pub(crate) struct Taken(Vec<Waker>);
 
 impl IntoIterator for Taken {
     type Item = Waker;
-    type IntoIter = std::iter::Map<
-        std::collections::vec_deque::IntoIter<(WaiterId, Waker)>,
-        fn((WaiterId, Waker)) -> Waker,
-    >;
+    type IntoIter = std::vec::IntoIter<Waker>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter().map(|(_, waker)| waker)
+        self.0.into_iter()
     }
 }
 

@@ -285,3 +285,12 @@ fn close_is_a_future_ready_at_once() {
     assert!(first && !second);
     assert!(futures::executor::block_on(Queue::<u8>::new(1).close()));
 }
+
+#[test]
+fn a_capacity_beyond_the_index_words_panics_before_allocating() {
+    // 2^28 − 1 is the largest capacity on 64-bit targets; 2^28 needs a wider count field than a word has.
+    #[cfg(target_pointer_width = "64")]
+    assert_panics_at_this_line!(Queue::<u8>::new(1 << 28));
+    #[cfg(target_pointer_width = "32")]
+    assert_panics_at_this_line!(Queue::<u8>::new(1 << 12));
+}

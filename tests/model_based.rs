@@ -8,6 +8,9 @@
 //! * `try_send` / `try_receive`, and `send` / `receive` futures polled once and then dropped (a
 //!   send that is still pending must not have enqueued its value, which is dropped with it);
 //! * `close` (with `Close::is_first`, or awaited), `clone` and dropping a handle;
+//! * permits (I7): `try_reserve` / `try_reserve_many`, sending through a held permit (also after a close) and
+//!   dropping one unused; the model counts permits apart from values (values + permits <= capacity, and a
+//!   closed queue answers `Closed` to receives only once no permit is left);
 //! * `len`, `is_empty`, `is_full`, `is_closed` and `capacity`, asked explicitly by the sequence
 //!   and on every live handle after every step;
 //! * drop counts: after every step each item still in the model's queue has been dropped zero
@@ -78,6 +81,12 @@ enum Op {
     IsFull(usize),
     IsClosed(usize),
     Capacity(usize),
+    /// `try_reserve_many(n)` (`try_reserve` for 1); the permits are kept.
+    TryReserve(usize),
+    /// Send a new item through the oldest permit held, if any.
+    SendThroughPermit,
+    /// Drop the oldest permit held unused, if any.
+    DropPermit,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -96,6 +105,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => h().prop_map(Op::IsFull),
         1 => h().prop_map(Op::IsClosed),
         1 => h().prop_map(Op::Capacity),
+        4 => (0usize..=3).prop_map(Op::TryReserve),
+        4 => Just(Op::SendThroughPermit),
+        2 => Just(Op::DropPermit),
     ]
 }
 
@@ -108,6 +120,8 @@ struct Model {
     capacity: usize,
     items: VecDeque<usize>,
     closed: bool,
+    /// Permits held: capacity, not values.
+    permits: usize,
 }
 
 /// What a send attempt observably did (the id is the value given back, if any).
@@ -134,7 +148,7 @@ impl Model {
     fn try_send(&mut self, id: usize) -> SendOutcome {
         if self.closed {
             SendOutcome::Closed(id)
-        } else if self.items.len() == self.capacity {
+        } else if self.items.len() + self.permits == self.capacity {
             SendOutcome::Full(id)
         } else {
             self.items.push_back(id);
@@ -153,7 +167,8 @@ impl Model {
     fn try_receive(&mut self) -> RecvOutcome {
         match self.items.pop_front() {
             Some(id) => RecvOutcome::Item(id),
-            None if self.closed => RecvOutcome::Closed,
+            // A permit held across the close may still send: the drain waits for it.
+            None if self.closed && self.permits == 0 => RecvOutcome::Closed,
             None => RecvOutcome::Empty,
         }
     }
@@ -163,6 +178,18 @@ impl Model {
         match self.try_receive() {
             RecvOutcome::Empty => RecvOutcome::Pending,
             outcome => outcome,
+        }
+    }
+
+    /// `try_reserve_many(count)`: `Ok` (the permits are held), or the error.
+    fn try_reserve(&mut self, count: usize) -> Result<(), TrySendError<()>> {
+        if self.closed {
+            Err(TrySendError::Closed(()))
+        } else if self.items.len() + self.permits + count > self.capacity {
+            Err(TrySendError::Full(()))
+        } else {
+            self.permits += count;
+            Ok(())
         }
     }
 
@@ -250,8 +277,12 @@ fn run(capacity: usize, ops: &[Op]) -> Result<(), TestCaseError> {
         capacity,
         items: VecDeque::new(),
         closed: false,
+        permits: 0,
     };
     let mut handles = vec![Queue::<Item>::new(capacity)];
+    // The permits borrow a handle of their own, which outlives them.
+    let permit_handle = handles[0].clone();
+    let mut permits: VecDeque<tokio_mpmc::Permit<'_, Item>> = VecDeque::new();
     let mut made = 0; // items created so far; the next item's id
     let item = |made: &mut usize| {
         let id = *made;
@@ -325,6 +356,36 @@ fn run(capacity: usize, ops: &[Op]) -> Result<(), TestCaseError> {
                 prop_assert_eq!(handles[h % live].is_closed(), model.closed, "{}", at)
             }
             Op::Capacity(h) => prop_assert_eq!(handles[h % live].capacity(), capacity, "{}", at),
+            Op::TryReserve(count) => {
+                let expected = if count == 0 {
+                    Ok(())
+                } else {
+                    model.try_reserve(count)
+                };
+                let actual = match permit_handle.try_reserve_many(count) {
+                    Ok(batch) => {
+                        prop_assert_eq!(batch.len(), count, "{}", at);
+                        permits.extend(batch);
+                        Ok(())
+                    }
+                    Err(error) => Err(error),
+                };
+                prop_assert_eq!(actual, expected, "{}", at);
+            }
+            Op::SendThroughPermit => {
+                if let Some(permit) = permits.pop_front() {
+                    let item = item(&mut made);
+                    // Never waits, never fails, also after a close.
+                    model.items.push_back(item.id());
+                    model.permits -= 1;
+                    permit.send(item);
+                }
+            }
+            Op::DropPermit => {
+                if permits.pop_front().is_some() {
+                    model.permits -= 1;
+                }
+            }
         }
         for queue in &handles {
             check_observers(queue, &model, &at)?;
@@ -332,6 +393,8 @@ fn run(capacity: usize, ops: &[Op]) -> Result<(), TestCaseError> {
         check_drops(&log, &model, made, &at)?;
     }
 
+    drop(permits);
+    drop(permit_handle);
     // Drop the handles one by one: only the last drop may drop the items still inside.
     while let Some(queue) = handles.pop() {
         drop(queue);
@@ -372,6 +435,7 @@ fn drop_checker_notices_a_leaked_item() {
         capacity: 1,
         items: VecDeque::new(),
         closed: false,
+        permits: 0,
     };
     assert!(check_drops(&log, &model, 1, "leak").is_err());
 }

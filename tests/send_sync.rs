@@ -200,3 +200,36 @@ fn the_timeout_futures_are_send_when_items_are_send() {
     require_send_value(&recv_timeout);
     drop((send_timeout, recv_timeout));
 }
+
+#[test]
+fn permits_and_reserve_futures_are_send_sync_and_debug_when_items_are_send() {
+    use tokio_mpmc::{
+        OwnedPermit, Permit, PermitIterator, ReserveFuture, ReserveManyFuture, ReserveOwnedFuture,
+    };
+    require_send::<Permit<'static, SendOnly>>();
+    require_sync::<Permit<'static, SendOnly>>();
+    require_debug::<Permit<'static, SendOnly>>();
+    require_send::<OwnedPermit<SendOnly>>();
+    require_sync::<OwnedPermit<SendOnly>>();
+    require_debug::<OwnedPermit<SendOnly>>();
+    require_send::<PermitIterator<'static, SendOnly>>();
+    require_debug::<PermitIterator<'static, SendOnly>>();
+    require_send::<ReserveFuture<'static, SendOnly>>();
+    require_unpin::<ReserveFuture<'static, SendOnly>>();
+    require_debug::<ReserveFuture<'static, SendOnly>>();
+    require_send::<ReserveManyFuture<'static, SendOnly>>();
+    require_send::<ReserveOwnedFuture<SendOnly>>();
+    require_unpin::<ReserveOwnedFuture<SendOnly>>();
+    assert_not_send!(Permit<'static, Rc<u8>>);
+    assert_not_send!(OwnedPermit<Rc<u8>>);
+}
+
+#[cfg(feature = "futures")]
+#[test]
+fn the_sink_is_send_sync_and_unpin_when_items_are_send() {
+    use tokio_mpmc::SendSink;
+    require_send::<SendSink<SendOnly>>();
+    require_sync::<SendSink<SendOnly>>();
+    require_unpin::<SendSink<SendOnly>>();
+    require_debug::<SendSink<SendOnly>>();
+}

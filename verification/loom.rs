@@ -641,3 +641,187 @@ fn i5_a_dropped_woken_stream_passes_its_wakeup_on_to_a_blocked_receiver() {
         },
     );
 }
+
+/// I7: a permit holds a slot: a sender waiting on the capacity-1 queue it fills gets the slot when the permit
+/// is dropped unused (a lost wake-up is loom's deadlock report), and the permit's slot was never also given
+/// to that sender (values inside plus permits held never exceed the capacity).
+#[test]
+fn i7_a_dropped_permit_gives_its_slot_to_a_waiting_sender() {
+    explore(
+        "i7_a_dropped_permit_gives_its_slot_to_a_waiting_sender",
+        None,
+        || {
+            let queue = Queue::new(1);
+            let permit = queue.try_reserve().unwrap();
+            let sender = {
+                let queue = queue.clone();
+                thread::spawn(move || block_on(queue.send(1)))
+            };
+            assert_eq!(queue.len(), 0, "a permit is not a value");
+            drop(permit);
+            sender.join().unwrap().unwrap();
+            assert_eq!(queue.try_receive(), Ok(1));
+            assert_eq!(queue.try_receive(), Err(TryRecvError::Empty));
+        },
+    );
+}
+
+/// I7: `Permit::send` never waits or fails, even racing a close: a permit taken before the close delivers its
+/// value, and a receiver draining the closed queue gets every value (the permit's too) before `None`.
+#[test]
+fn i7_a_permit_held_across_close_delivers_before_the_drain_ends() {
+    explore(
+        "i7_a_permit_held_across_close_delivers_before_the_drain_ends",
+        Some(3),
+        || {
+            let queue = Queue::new(2);
+            queue.try_send(1).unwrap();
+            let permit = queue.try_reserve().unwrap();
+            let receiver = {
+                let queue = queue.clone();
+                thread::spawn(move || {
+                    let mut got = Vec::new();
+                    while let Some(value) = block_on(queue.receive()).unwrap() {
+                        got.push(value);
+                    }
+                    got
+                })
+            };
+            queue.close();
+            permit.send(2);
+            assert_eq!(receiver.join().unwrap(), [1, 2]);
+        },
+    );
+}
+
+/// I7 + I5: a reserve future woken for a slot and dropped before it acts on the wake-up passes it on: the
+/// other waiting sender gets the slot.
+#[test]
+fn i7_a_reserve_woken_then_dropped_passes_the_slot_on() {
+    explore(
+        "i7_a_reserve_woken_then_dropped_passes_the_slot_on",
+        None,
+        || {
+            let queue = Queue::new(1);
+            queue.try_send(0).unwrap();
+            let mut cancelled = Box::pin(queue.reserve());
+            assert!(poll_pending(cancelled.as_mut()));
+            let sender = {
+                let queue = queue.clone();
+                thread::spawn(move || block_on(queue.send(2)))
+            };
+            assert_eq!(queue.try_receive(), Ok(0));
+            drop(cancelled);
+            sender.join().unwrap().unwrap();
+            assert_eq!(queue.try_receive(), Ok(2));
+        },
+    );
+}
+
+/// I7 + I6: a value sent through a permit while the last receiver is dropped on another thread is dropped
+/// exactly once, and at once (`Track` reports a leak, `len() == 0` that it did not linger inside).
+#[test]
+fn i7_a_permit_sent_as_the_last_receiver_leaves_is_dropped_once() {
+    explore(
+        "i7_a_permit_sent_as_the_last_receiver_leaves_is_dropped_once",
+        None,
+        || {
+            let (tx, rx) = channel(1);
+            let permit = tx.try_reserve().unwrap();
+            let receiver = thread::spawn(move || drop(rx));
+            permit.send(loom::alloc::Track::new(5));
+            receiver.join().unwrap();
+            assert_eq!(tx.len(), 0, "the permit's value outlived the last receiver");
+        },
+    );
+}
+
+/// I7 + I4: a reservation racing two newcomer sends on a capacity-2 queue: values inside plus permits held
+/// never exceed the capacity, and every send that returned `Ok` is received.
+#[test]
+fn i7_values_inside_plus_permits_never_exceed_the_capacity() {
+    explore(
+        "i7_values_inside_plus_permits_never_exceed_the_capacity",
+        Some(3),
+        || {
+            let queue = Queue::new(2);
+            let reserver = {
+                let queue = queue.clone();
+                thread::spawn(move || match queue.try_reserve() {
+                    Ok(permit) => {
+                        permit.send(10);
+                        1
+                    }
+                    Err(_) => 0,
+                })
+            };
+            let sent = (0..2).filter(|&n| queue.try_send(n).is_ok()).count();
+            let permitted = reserver.join().unwrap();
+            assert!(sent + permitted <= 2, "{sent} sends and {permitted} permit");
+            let mut received = 0;
+            while queue.try_receive().is_ok() {
+                received += 1;
+            }
+            assert_eq!(received, sent + permitted);
+        },
+    );
+}
+
+/// I8: a receiver overtaken once (under loom the bound is 1: woken, then its value taken by a newcomer) is
+/// handed the next value: a newcomer racing the send that serves it never takes it.
+#[test]
+fn i8_an_overtaken_receiver_is_handed_the_next_value() {
+    explore(
+        "i8_an_overtaken_receiver_is_handed_the_next_value",
+        None,
+        || {
+            let queue = Queue::new(1);
+            let mut waiting = Box::pin(queue.receive());
+            assert!(poll_pending(waiting.as_mut()));
+            queue.try_send(1).unwrap();
+            // A newcomer takes the value the waiter was woken for: the waiter was overtaken.
+            assert_eq!(queue.try_receive(), Ok(1));
+            assert!(poll_pending(waiting.as_mut()));
+            let newcomer = {
+                let queue = queue.clone();
+                thread::spawn(move || queue.try_receive())
+            };
+            queue.try_send(2).unwrap();
+            assert_eq!(newcomer.join().unwrap(), Err(TryRecvError::Empty));
+            assert_eq!(queue.try_receive(), Err(TryRecvError::Empty));
+            assert_eq!(poll_once(waiting), Poll::Ready(Ok(Some(2))));
+        },
+    );
+}
+
+/// I8: the same for senders: a sender overtaken once is handed the next free slot; a newcomer racing the
+/// receive that frees it never takes it.
+#[test]
+fn i8_an_overtaken_sender_is_handed_the_next_slot() {
+    explore(
+        "i8_an_overtaken_sender_is_handed_the_next_slot",
+        None,
+        || {
+            let queue = Queue::new(1);
+            queue.try_send(0).unwrap();
+            let mut waiting = Box::pin(queue.send(9));
+            assert!(poll_pending(waiting.as_mut()));
+            assert_eq!(queue.try_receive(), Ok(0));
+            // A newcomer fills the slot the waiter was woken for.
+            queue.try_send(1).unwrap();
+            assert!(poll_pending(waiting.as_mut()));
+            let newcomer = {
+                let queue = queue.clone();
+                thread::spawn(move || queue.try_send(2))
+            };
+            assert_eq!(queue.try_receive(), Ok(1));
+            assert!(matches!(
+                newcomer.join().unwrap(),
+                Err(TrySendError::Full(2))
+            ));
+            assert!(matches!(queue.try_send(3), Err(TrySendError::Full(3))));
+            assert_eq!(poll_once(waiting), Poll::Ready(Ok(())));
+            assert_eq!(queue.try_receive(), Ok(9));
+        },
+    );
+}

@@ -523,9 +523,15 @@ fn channel_handles_come_and_go() {
         spawn_task(consume_from_channel(rx.clone(), 1, Wait::Async)),
         spawn_thread(move || block_on(consume_from_channel(rx, 2, Wait::Blocking))),
     ];
-    let mut delivered: Vec<Item> = producers.into_iter().flat_map(|join| join()).collect();
+    let delivered: Vec<Item> = producers.into_iter().flat_map(|join| join()).collect();
     let received: Vec<Vec<Item>> = consumers.into_iter().map(|join| join()).collect();
-    for items in &received {
+    check_delivered_once_in_order(delivered, &received);
+}
+
+/// Every value in `delivered` was received exactly once, and each consumer saw each producer's values in
+/// increasing order (I2, I3).
+fn check_delivered_once_in_order(mut delivered: Vec<Item>, received: &[Vec<Item>]) {
+    for items in received {
         for producer in 0..3 {
             let seqs: Vec<_> = items
                 .iter()
@@ -544,6 +550,199 @@ fn channel_handles_come_and_go() {
         all, delivered,
         "every delivered value received exactly once"
     );
+}
+
+/// I7 with 3 × 3 tasks on a capacity-2 channel: producer 0 sends through `reserve`, producer 1 through
+/// `reserve_many(2)`, producer 2 with `send`; each now and then drops a reserve future after polling it once
+/// (cancellation) or a permit unused, and a closer closes at a random moment. Checked: a permit's `send`
+/// never fails, even after the close (its value is received); a reservation after the close fails; every
+/// value sent is received exactly once, in each producer's order; `None` comes only once nothing is left
+/// and is final.
+fn permits_race_sends_and_close() {
+    let (tx, rx) = channel::<Item>(2);
+    let producers: Vec<_> = (0..3)
+        .map(|producer| {
+            let tx = tx.clone();
+            spawn_task(async move {
+                let mut sent = Vec::new();
+                let rng_says = |n: u32| thread_rng().gen_range(0..n) == 0;
+                // Every value gets the next number, so each producer's values are sent in increasing order.
+                let mut next = 0..;
+                for _ in 0..3 {
+                    let item = Item {
+                        producer,
+                        seq: next.next().unwrap(),
+                    };
+                    match producer {
+                        0 | 1 if rng_says(4) => {
+                            // A reserve future polled once and dropped: it must pass on any slot it was granted.
+                            let reserve = Box::pin(tx.reserve());
+                            let _ = poll_then_drop(reserve, 1).await;
+                        }
+                        0 if rng_says(4) => {
+                            if let Ok(permit) = tx.reserve().await {
+                                drop(permit);
+                            }
+                        }
+                        0 => match tx.reserve().await {
+                            Ok(permit) => {
+                                permit.send(item);
+                                sent.push(item);
+                            }
+                            Err(SendError(())) => assert!(tx.is_closed()),
+                        },
+                        1 => match tx.reserve_many(2).await {
+                            Ok(mut permits) => {
+                                permits.next().unwrap().send(item);
+                                sent.push(item);
+                                if rng_says(2) {
+                                    let second = Item {
+                                        producer,
+                                        seq: next.next().unwrap(),
+                                    };
+                                    permits.next().unwrap().send(second);
+                                    sent.push(second);
+                                }
+                            }
+                            Err(SendError(())) => assert!(tx.is_closed()),
+                        },
+                        _ => {
+                            if tx.send(item).await.is_ok() {
+                                sent.push(item);
+                            }
+                        }
+                    }
+                    yield_now().await;
+                }
+                sent
+            })
+        })
+        .collect();
+    let consumers: Vec<_> = (0..3)
+        .map(|_| {
+            let rx = rx.clone();
+            spawn_task(async move {
+                let mut got = Vec::new();
+                while let Some(item) = rx.recv().await {
+                    got.push(item);
+                }
+                assert_eq!(rx.try_recv(), Err(TryRecvError::Closed), "None is final");
+                got
+            })
+        })
+        .collect();
+    drop(rx);
+    let closer = spawn_task(async move {
+        for _ in 0..thread_rng().gen_range(0..40) {
+            yield_now().await;
+        }
+        tx.close();
+        assert!(matches!(tx.try_reserve(), Err(TrySendError::Closed(()))));
+    });
+    let sent: Vec<Item> = producers.into_iter().flat_map(|join| join()).collect();
+    closer();
+    let received: Vec<Vec<Item>> = consumers.into_iter().map(|join| join()).collect();
+    // Through a permit or not, every value sent is received exactly once.
+    check_delivered_once_in_order(sent, &received);
+}
+
+/// The overtaking bound the README states (I8).
+const OVERTAKE_BOUND: usize = 4;
+
+/// Forwards to a task's waker and counts the wake-ups it passes on.
+struct CountedWaker {
+    wakes: AtomicUsize,
+    task: Waker,
+}
+
+impl CountedWaker {
+    fn wrap(task: &Waker) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(CountedWaker {
+            wakes: AtomicUsize::new(0),
+            task: task.clone(),
+        })
+    }
+
+    fn wakes(&self) -> usize {
+        self.wakes.load(Ordering::SeqCst)
+    }
+}
+
+impl std::task::Wake for CountedWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.wakes.fetch_add(1, Ordering::SeqCst);
+        self.task.wake_by_ref();
+    }
+}
+
+/// I8 under random schedules: two receivers wait for 3 values each on a capacity-1 queue while a third task
+/// takes values in a loop without ever waiting. Each receive is woken in vain (woken, then finding its value
+/// taken) at most [`OVERTAKE_BOUND`] times: the next wake-up hands it a value.
+fn overtaken_waiters_are_handed_a_value_within_the_bound() {
+    let queue = Queue::<usize>::new(1);
+    let receivers: Vec<_> = (0..2)
+        .map(|_| {
+            let queue = queue.clone();
+            spawn_task(async move {
+                for _ in 0..3 {
+                    let mut receive = Box::pin(queue.receive());
+                    // The waker of the last poll, which counts the wake-ups the queue gives it.
+                    let mut last: Option<std::sync::Arc<CountedWaker>> = None;
+                    let mut in_vain = 0;
+                    let value = std::future::poll_fn(|cx| {
+                        let woken = last.as_ref().is_some_and(|waker| waker.wakes() > 0);
+                        let counted = CountedWaker::wrap(cx.waker());
+                        let polled = receive.as_mut().poll(&mut Context::from_waker(&Waker::from(
+                            std::sync::Arc::clone(&counted),
+                        )));
+                        // A poll after a wake-up from the queue that is still pending: woken in vain.
+                        // (Polls without a wake-up, which executors may make, do not count.)
+                        in_vain += usize::from(woken && polled.is_pending());
+                        last = Some(counted);
+                        polled
+                    })
+                    .await;
+                    assert!(matches!(value, Ok(Some(_))));
+                    assert!(
+                        in_vain <= OVERTAKE_BOUND,
+                        "a receive was woken in vain {in_vain} times"
+                    );
+                }
+            })
+        })
+        .collect();
+    let done = std::sync::Arc::new(AtomicUsize::new(0));
+    let thief = {
+        let (queue, done) = (queue.clone(), std::sync::Arc::clone(&done));
+        spawn_task(async move {
+            while done.load(Ordering::Relaxed) < 2 {
+                let _ = queue.try_receive();
+                yield_now().await;
+            }
+        })
+    };
+    let producer = {
+        let (queue, done) = (queue.clone(), std::sync::Arc::clone(&done));
+        spawn_task(async move {
+            let mut value = 0;
+            while done.load(Ordering::Relaxed) < 2 {
+                if queue.try_send(value).is_ok() {
+                    value += 1;
+                }
+                yield_now().await;
+            }
+        })
+    };
+    for receiver in receivers {
+        receiver();
+        done.fetch_add(1, Ordering::Relaxed);
+    }
+    thief();
+    producer();
 }
 
 /// How a model's producer or consumer waits: `.await` in a task, or the blocking calls on a thread.
@@ -616,7 +815,7 @@ fn spawn_thread<R: Send + 'static>(
 }
 
 /// Every model by name, for [`replay_failing_schedule`].
-const MODELS: [(&str, fn()); 7] = [
+const MODELS: [(&str, fn()); 9] = [
     ("close_after_drain_capacity_1", close_after_drain_capacity_1),
     ("close_after_drain_capacity_2", close_after_drain_capacity_2),
     ("close_races_capacity_1", close_races_capacity_1),
@@ -627,6 +826,11 @@ const MODELS: [(&str, fn()); 7] = [
     ),
     ("blocking_threads_and_tasks", blocking_threads_and_tasks),
     ("channel_handles_come_and_go", channel_handles_come_and_go),
+    ("permits_race_sends_and_close", permits_race_sends_and_close),
+    (
+        "overtaken_waiters_are_handed_a_value_within_the_bound",
+        overtaken_waiters_are_handed_a_value_within_the_bound,
+    ),
 ];
 
 fn iterations() -> usize {
@@ -751,6 +955,22 @@ fn blocking_threads_and_tasks_lose_no_wakeup_and_deliver_exactly_once_in_order()
 #[test]
 fn channel_handles_come_and_go_lose_no_wakeup_and_deliver_exactly_once_in_order() {
     check("channel_handles_come_and_go", channel_handles_come_and_go);
+}
+
+/// I7: permits (`reserve`, `reserve_many`, dropped reserve futures and permits) racing plain sends and a
+/// close on a capacity-2 channel, 3 producers × 3 consumers.
+#[test]
+fn permits_race_sends_and_close_deliver_exactly_once_in_order() {
+    check("permits_race_sends_and_close", permits_race_sends_and_close);
+}
+
+/// I8: a waiting receiver is woken in vain at most the stated bound of times per receive.
+#[test]
+fn overtaken_waiters_are_handed_a_value_within_the_bound_of_overtakes() {
+    check(
+        "overtaken_waiters_are_handed_a_value_within_the_bound",
+        overtaken_waiters_are_handed_a_value_within_the_bound,
+    );
 }
 
 /// Replays one failing schedule: set `SHUTTLE_REPLAY_MODEL` to the model's name (as printed by [`check`])

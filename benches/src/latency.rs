@@ -43,6 +43,7 @@ pub fn ping_pong(peer: Peer, place: Placement, rounds: usize, warmup: usize) -> 
         Peer::AsyncChannel => ping_pong_async::<peers::AsyncChannel>(place, rounds, warmup),
         Peer::Flume => ping_pong_async::<peers::Flume>(place, rounds, warmup),
         Peer::Kanal => ping_pong_async::<peers::Kanal>(place, rounds, warmup),
+        Peer::Crossfire => ping_pong_async::<peers::Crossfire>(place, rounds, warmup),
         Peer::TokioMpsc => ping_pong_async::<peers::TokioMpsc>(place, rounds, warmup),
         Peer::Mpmc024 => ping_pong_async::<peers::Mpmc024>(place, rounds, warmup),
         Peer::Crossbeam => ping_pong_threads(place, rounds, warmup),

@@ -14,6 +14,8 @@ pub enum Peer {
     Flume,
     /// `kanal::bounded_async`.
     Kanal,
+    /// `crossfire::mpmc::bounded_async` (crossfire 3.x).
+    Crossfire,
     /// `tokio::sync::mpsc::channel` (single consumer only).
     TokioMpsc,
     /// The published `tokio_mpmc::Queue` 0.2.4.
@@ -24,11 +26,12 @@ pub enum Peer {
 
 impl Peer {
     /// Every peer, in report order (ours first).
-    pub const ALL: [Peer; 7] = [
+    pub const ALL: [Peer; 8] = [
         Peer::Ours,
         Peer::AsyncChannel,
         Peer::Flume,
         Peer::Kanal,
+        Peer::Crossfire,
         Peer::TokioMpsc,
         Peer::Mpmc024,
         Peer::Crossbeam,
@@ -41,6 +44,7 @@ impl Peer {
             Peer::AsyncChannel => "async-channel",
             Peer::Flume => "flume",
             Peer::Kanal => "kanal",
+            Peer::Crossfire => "crossfire",
             Peer::TokioMpsc => "tokio-mpsc",
             Peer::Mpmc024 => "tokio-mpmc-0.2.4",
             Peer::Crossbeam => "crossbeam-arrayqueue",
@@ -174,6 +178,39 @@ impl AsyncPeer for Kanal {
     fn make(cap: usize, consumers: usize) -> (Self::Tx, Vec<Self::Rx>, Self::Ctl) {
         assert!(cap > 0, "kanal capacity 0 is a rendezvous channel");
         let (tx, rx) = kanal::bounded_async(cap);
+        (tx, vec![rx; consumers], ())
+    }
+    #[inline]
+    async fn send(tx: &Self::Tx, v: u64) -> bool {
+        tx.send(v).await.is_ok()
+    }
+    #[inline]
+    async fn recv(rx: &mut Self::Rx) -> Option<u64> {
+        rx.recv().await.ok()
+    }
+    fn close(_: &Self::Ctl) {}
+}
+
+/// crossfire 3.x, bounded MPMC with async sender and receiver (`MAsyncTx` / `MAsyncRx`, both
+/// `Clone`). Capacity 1 is a true capacity of 1: crossfire switches to its `One` flavor (two
+/// slots so a writer and a reader can work at once, but at most one message buffered); only 0
+/// would be rounded up to 1, and the benchmark never uses 0. Below capacity 10 crossfire spins
+/// (up to 63 `spin_loop` hints) on a full or empty channel before registering the waker, which
+/// shows in its capacity-1 figures (on `current_thread`, a cliff between capacity 9 and 10).
+pub struct Crossfire;
+impl AsyncPeer for Crossfire {
+    type Tx = crossfire::MAsyncTx<crossfire::mpmc::Array<u64>>;
+    type Rx = crossfire::MAsyncRx<crossfire::mpmc::Array<u64>>;
+    type Ctl = ();
+    const PEER: Peer = Peer::Crossfire;
+
+    fn make(cap: usize, consumers: usize) -> (Self::Tx, Vec<Self::Rx>, Self::Ctl) {
+        assert!(cap > 0, "crossfire rounds capacity 0 up to 1");
+        // What crossfire's docs ask applications to call once at start-up: switches its backoff
+        // from spinning to yielding on a single-core machine, a no-op otherwise (and after the
+        // first call).
+        crossfire::detect_backoff_cfg();
+        let (tx, rx) = crossfire::mpmc::bounded_async(cap);
         (tx, vec![rx; consumers], ())
     }
     #[inline]

@@ -167,6 +167,7 @@ pub fn run_peer(
         Peer::AsyncChannel => run_async::<peers::AsyncChannel>(rt, s, cap, n, watchdog),
         Peer::Flume => run_async::<peers::Flume>(rt, s, cap, n, watchdog),
         Peer::Kanal => run_async::<peers::Kanal>(rt, s, cap, n, watchdog),
+        Peer::Crossfire => run_async::<peers::Crossfire>(rt, s, cap, n, watchdog),
         Peer::TokioMpsc => run_async::<peers::TokioMpsc>(rt, s, cap, n, watchdog),
         Peer::Mpmc024 => run_async::<peers::Mpmc024>(rt, s, cap, n, watchdog),
         Peer::Crossbeam => run_crossbeam(s, cap, n),

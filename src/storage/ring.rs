@@ -1,30 +1,43 @@
 //! The bounded lock-free ring: Dmitry Vyukov's array queue (as in crossbeam's `ArrayQueue`), written on the
-//! sync facade so that loom and shuttle see every atomic. The only module of the crate with `unsafe`.
+//! sync facade so that loom and shuttle see every atomic, and extended with *reservations* (free slots held
+//! for a permit or a woken sender) and *promises* (values held for a woken receiver). The only module of the
+//! crate with `unsafe`.
 //!
 //! # Words and stamps
 //!
-//! `head` and `tail` are *words*: a position plus two flag bits, laid out as
+//! `head` and `tail` are *words*: a position, three flag bits and a count, laid out as
 //!
 //! ```text
-//!   | lap ........ | CLOSED | WAITING | index (log2(span) bits) |
-//!     one_lap = span << 2      span << 1   span
+//!   | lap ........ | count (log2(span) bits) | CLOSED | QUEUED | WAITING | index (log2(span) bits) |
+//!     one_lap        count_unit = span << 3   span << 2  span << 1  span
 //! ```
 //!
-//! where `span = (capacity + 1).next_power_of_two()`, so `index + 1 <= capacity` never reaches a flag bit.
-//! A *position* is a word with its flags cleared. Each slot's `stamp` is a position: `stamp == pos` means the
-//! slot is free for the push at `pos`; `stamp == pos + 1` means it holds the value pushed at `pos`, ready for
-//! the pop at `pos`. A pop frees the slot for the next lap with `stamp = pos + one_lap`.
+//! where `span = (capacity + 1).next_power_of_two()`, so neither an index nor a count (both `<= capacity`)
+//! reaches the next field. A *position* is a word with its flags and count cleared. Each slot's `stamp` is a
+//! position: `stamp == pos` means the slot is free for the push at `pos`; `stamp == pos + 1` means it holds
+//! the value pushed at `pos`, ready for the pop at `pos`. A pop frees the slot for the next lap with
+//! `stamp = pos + one_lap`.
+//!
+//! The counts keep capacity apart from positions, so a held permit never stalls the values around it:
+//! - `tail`'s count `r`: free slots *reserved*. A newcomer push needs a free slot beyond the `r` reserved
+//!   ones; a push through a reservation takes the next slot and drops `r` by one. Values inside plus `r`
+//!   never exceed the capacity.
+//! - `head`'s count `g`: values *promised* to woken receivers, the `g` oldest. A newcomer pop needs a value
+//!   beyond them (it still takes the oldest: promises are a count, so FIFO order is kept); a pop through a
+//!   promise drops `g` by one.
 //!
 //! The flags live in the words so that the state the waiter protocol depends on is changed by a
 //! read-modify-write of the same word the operation moves:
-//! - `tail & CLOSED`: the ring is closed. Set by [`Ring::close`]; a push's compare-exchange on `tail` fails
-//!   once it is set, so no push succeeds after `close` returned, and a closed tail never moves again.
-//! - `tail & WAITING`: receivers may be waiting. A push that moves `tail` learns from the very word it replaced
-//!   whether to wake one.
+//! - `tail & CLOSED`: the ring is closed. No newcomer push, reservation or promise-less wait succeeds
+//!   afterwards; pushes through reservations still may (a permit never fails), so pops report `Closed` only
+//!   once the tail is closed with `r == 0`, and from then on the tail never moves again.
+//! - `tail & WAITING`: receivers may be waiting. A push learns from the word it replaced whether to serve one.
 //! - `head & WAITING`: senders may be waiting; the same for pops.
+//! - `tail & QUEUED`, `head & QUEUED`: a waiting sender (receiver) was overtaken too often: until it is
+//!   served, newcomers of that side give way, and every free slot (value) is handed to the waiters in order.
 //!
-//! The waiter lists set and clear a `WAITING` bit only while holding their lock, so under that lock "list not
-//! empty" implies "bit set".
+//! The waiter lists set and clear these bits only while holding their lock, so under that lock "list not
+//! empty" implies "`WAITING` set".
 
 use std::mem::MaybeUninit;
 
@@ -40,16 +53,25 @@ struct Slot<T> {
 }
 
 pub(crate) struct Ring<T> {
-    /// The word of the next pop: position | `WAITING` (senders wait).
+    /// The word of the next pop: position | `WAITING` (senders wait) | `QUEUED` (receivers queue) | `g`.
     head: CachePadded<AtomicUsize>,
-    /// The word of the next push: position | `WAITING` (receivers wait) | `CLOSED`.
+    /// The word of the next push: position | `WAITING` (receivers wait) | `QUEUED` (senders queue) |
+    /// `CLOSED` | `r`.
     tail: CachePadded<AtomicUsize>,
     slots: Box<[Slot<T>]>,
-    /// `span`: the power of two above every index; also the `WAITING` bit.
+    /// `span`: the power of two above every index and count; also the `WAITING` bit.
     waiting_bit: usize,
     /// `span << 1`.
+    queued_bit: usize,
+    /// `span << 2`.
     closed_bit: usize,
-    /// `span << 2`: adding it to a position moves it to the same index one lap later.
+    /// `span << 3`: one in the count field.
+    count_unit: usize,
+    /// `log2(count_unit)`.
+    count_shift: u32,
+    /// The bits of a word that make its position (index and lap).
+    position_mask: usize,
+    /// `count_unit * span`: adding it to a position moves it to the same index one lap later.
     one_lap: usize,
 }
 
@@ -59,6 +81,14 @@ pub(crate) struct Ring<T> {
 unsafe impl<T: Send> Send for Ring<T> {}
 // SAFETY: as above; `&Ring` never gives out `&T`.
 unsafe impl<T: Send> Sync for Ring<T> {}
+
+/// Who moves a word: a newcomer, which must leave reserved slots and promised values alone and give way to a
+/// queue of waiters, or the holder of a reservation (a promise), which uses it up.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum By {
+    Newcomer,
+    Holder,
+}
 
 impl<T> Ring<T> {
     /// Creates an empty ring.
@@ -71,13 +101,17 @@ impl<T> Ring<T> {
             capacity > 0,
             "tokio_mpmc: capacity must be greater than zero, got capacity {capacity}"
         );
-        // Four lap bits at least, so laps cannot alias while a slot is in use.
+        // Index, three flags, count and four lap bits at least, so laps cannot alias while a slot is in use:
+        // `span² << 7` must fit in a word (capacity < 2^28 on 64-bit targets).
         // `let else`, not `unwrap_or_else`: `#[track_caller]` does not reach into a closure, and the panic must
         // point at the caller's line.
         let Some(span) = capacity
             .checked_add(1)
             .and_then(usize::checked_next_power_of_two)
-            .filter(|span| *span <= usize::MAX >> 6)
+            .filter(|span| {
+                span.checked_mul(*span)
+                    .is_some_and(|square| square <= usize::MAX >> 7)
+            })
         else {
             panic!("tokio_mpmc: capacity {capacity} is too large");
         };
@@ -89,13 +123,19 @@ impl<T> Ring<T> {
             stamp: AtomicUsize::new(index),
             value: UnsafeCell::new(MaybeUninit::uninit()),
         }));
+        let count_unit = span << 3;
+        let one_lap = count_unit * span;
         Ring {
             head: CachePadded(AtomicUsize::new(0)),
             tail: CachePadded(AtomicUsize::new(0)),
             slots: slots.into_boxed_slice(),
             waiting_bit: span,
-            closed_bit: span << 1,
-            one_lap: span << 2,
+            queued_bit: span << 1,
+            closed_bit: span << 2,
+            count_unit,
+            count_shift: count_unit.trailing_zeros(),
+            position_mask: (span - 1) | !(one_lap - 1),
+            one_lap,
         }
     }
 
@@ -103,17 +143,27 @@ impl<T> Ring<T> {
         self.slots.len()
     }
 
-    fn flags(&self) -> usize {
-        self.waiting_bit | self.closed_bit
+    fn position(&self, word: usize) -> usize {
+        word & self.position_mask
     }
 
-    /// The position following `pos`: the next index, or index 0 of the next lap.
-    fn next_position(&self, pos: usize) -> usize {
+    /// The count field of a word (`r` of the tail, `g` of the head).
+    fn count(&self, word: usize) -> usize {
+        (word & (self.one_lap - self.count_unit)) >> self.count_shift
+    }
+
+    /// The position `steps` after `pos` (`steps <= capacity`), wrapping to the next lap.
+    fn advance(&self, pos: usize, steps: usize) -> usize {
+        if steps == 0 {
+            return pos;
+        }
         let index = pos & (self.waiting_bit - 1);
-        if index + 1 < self.capacity() {
-            pos + 1
+        if index + steps < self.capacity() {
+            pos + steps
         } else {
-            (pos & !(self.one_lap - 1)).wrapping_add(self.one_lap)
+            (pos & !(self.one_lap - 1))
+                .wrapping_add(self.one_lap)
+                .wrapping_add(index + steps - self.capacity())
         }
     }
 
@@ -121,26 +171,86 @@ impl<T> Ring<T> {
         &self.slots[pos & (self.waiting_bit - 1)]
     }
 
-    /// Pushes `value`. On success, tells whether receivers may be waiting (`tail & WAITING` was set).
+    /// Whether the pop one lap before `target` has not begun (the head is at or before it): the ring has no
+    /// free slot at `target`. Call after reading a stamp that does not free `target`.
+    fn full_at(&self, target: usize) -> bool {
+        // SeqCst fence: do not read a `head` older than the stamp just read (crossbeam's argument).
+        fence(Ordering::SeqCst);
+        let head = self.position(self.head.load(Ordering::Relaxed));
+        // `head + one_lap <= target`, as a distance: positions within a lap of each other differ by less
+        // than `one_lap`, and a head past that point makes the difference wrap to a huge number.
+        target.wrapping_sub(head.wrapping_add(self.one_lap)) < self.one_lap
+    }
+
+    /// Whether no push has claimed `target`, which the head is about to reach: the ring has no value there.
+    /// Returns the tail word read, for its flags.
+    fn empty_at(&self, target: usize) -> Option<usize> {
+        // SeqCst fence: do not read a `tail` older than the stamp just read (crossbeam's argument).
+        fence(Ordering::SeqCst);
+        let tail = self.tail.load(Ordering::Relaxed);
+        (self.position(tail) == target).then_some(tail)
+    }
+
+    /// Whether a closed tail word is final: no reservation is left to push through it.
+    fn final_word(&self, tail: usize) -> bool {
+        tail & self.closed_bit != 0 && self.count(tail) == 0
+    }
+
+    /// Pushes `value` as a newcomer: into a free slot beyond the reserved ones, unless senders are queued.
+    /// On success, tells whether receivers may be waiting (`tail & WAITING` was set).
     ///
     /// # Errors
-    /// `Full(value)` when the ring holds `capacity` values, `Closed(value)` once [`Ring::close`] was called.
+    /// `Full(value)` when there is no unreserved free slot (or senders are queued for them), `Closed(value)`
+    /// once [`Ring::close`] was called.
     pub(crate) fn try_push(&self, value: T) -> Result<Pushed, TrySendError<T>> {
+        self.push(value, By::Newcomer)
+    }
+
+    /// Pushes `value` through one reservation, which it uses up; never `Full`. With `refuse_closed`, a
+    /// closed ring refuses it (`Closed(value)`, the reservation kept for the caller to release); without,
+    /// the push succeeds even after close (a permit never fails).
+    pub(crate) fn push_reserved(
+        &self,
+        value: T,
+        refuse_closed: bool,
+    ) -> Result<Pushed, TrySendError<T>> {
+        if refuse_closed && self.is_closed() {
+            return Err(TrySendError::Closed(value));
+        }
+        self.push(value, By::Holder)
+    }
+
+    fn push(&self, value: T, by: By) -> Result<Pushed, TrySendError<T>> {
         let mut step = 0;
         // Relaxed: only a guess, checked by the stamp and the compare-exchange.
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
-            if tail & self.closed_bit != 0 {
-                return Err(TrySendError::Closed(value));
-            }
-            let pos = tail & !self.flags();
-            let slot = self.slot(pos);
+            let reserved = self.count(tail);
+            let (skip, new_count) = match by {
+                By::Newcomer => {
+                    if tail & self.closed_bit != 0 {
+                        return Err(TrySendError::Closed(value));
+                    }
+                    if tail & self.queued_bit != 0 {
+                        return Err(TrySendError::Full(value));
+                    }
+                    (reserved, reserved)
+                }
+                By::Holder => {
+                    debug_assert!(reserved > 0, "a push through a reservation found none");
+                    (0, reserved - 1)
+                }
+            };
+            let pos = self.position(tail);
+            let target = self.advance(pos, skip);
             // Acquire: pairs with the Release of the pop that freed the slot, so its read of the old value
-            // happens before our write.
-            let stamp = slot.stamp.load(Ordering::Acquire);
-            if stamp == pos {
-                // Keep WAITING; the compare-exchange fails if CLOSED or WAITING changed meanwhile.
-                let new_tail = self.next_position(pos) | (tail & self.waiting_bit);
+            // happens before our write (to `target`'s slot, or to `pos`'s below).
+            let stamp = self.slot(target).stamp.load(Ordering::Acquire);
+            if stamp == target {
+                // Keep the flags; the compare-exchange fails if any of them or the count changed meanwhile.
+                let new_tail = self.advance(pos, 1)
+                    | (tail & (self.waiting_bit | self.queued_bit | self.closed_bit))
+                    | (new_count * self.count_unit);
                 // SeqCst, as crossbeam: totally ordered with the pops' compare-exchange and the fences of the
                 // full/empty checks.
                 match self.tail.compare_exchange_weak(
@@ -150,9 +260,19 @@ impl<T> Ring<T> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        // SAFETY: winning the compare-exchange at `pos` while `stamp == pos` makes this thread
-                        // the slot's only writer until it publishes the stamp below; the slot is uninitialised
-                        // (its last value was read out by the pop that set `stamp = pos`).
+                        let slot = self.slot(pos);
+                        // `target`'s slot being free means every pop of the previous lap up to it has begun;
+                        // the one at `pos` may still be reading its value out. (With nothing skipped,
+                        // `target` is `pos`, whose stamp was read above.)
+                        let mut wait = 0;
+                        // Acquire: as above, for `pos`'s slot.
+                        while skip > 0 && slot.stamp.load(Ordering::Acquire) != pos {
+                            backoff(wait);
+                            wait += 1;
+                        }
+                        // SAFETY: winning the compare-exchange at `pos` makes this thread the slot's only writer
+                        // until it publishes the stamp below; `stamp == pos` says the slot is uninitialised (the
+                        // pop of the previous lap read its value out before storing that stamp).
                         slot.value.with_mut(|cell| unsafe { (*cell).write(value) });
                         // Release: the value is written before a pop can see the slot as ready.
                         slot.stamp.store(pos + 1, Ordering::Release);
@@ -164,42 +284,152 @@ impl<T> Ring<T> {
                     }
                     Err(current) => tail = current,
                 }
-            } else if stamp.wrapping_add(self.one_lap) == pos + 1 {
-                // The slot still holds the value pushed one lap ago: full, unless a pop is under way.
-                // SeqCst fence: do not read a `head` older than the stamp just read (crossbeam's argument).
-                fence(Ordering::SeqCst);
-                let head = self.head.load(Ordering::Relaxed);
-                if (head & !self.flags()).wrapping_add(self.one_lap) == pos {
-                    return Err(TrySendError::Full(value));
-                }
-                backoff(step);
-                tail = self.tail.load(Ordering::Relaxed);
+            } else if (stamp.wrapping_add(self.one_lap) == target + 1
+                || stamp == target.wrapping_sub(self.one_lap))
+                && by == By::Newcomer
+                && self.full_at(target)
+            {
+                // `target`'s slot still holds the value pushed one lap ago (or, with every slot reserved,
+                // waits for the push one lap ago), and no pop is under way there.
+                return Err(TrySendError::Full(value));
             } else {
-                // Another push claimed `pos` and has not published it yet, or our `tail` is stale.
+                // A pop is under way, another push claimed `pos`, or our `tail` is stale.
                 backoff(step);
+                step += 1;
                 tail = self.tail.load(Ordering::Relaxed);
             }
-            step += 1;
         }
     }
 
-    /// Pops the oldest value. On success, tells whether senders may be waiting (`head & WAITING` was set).
+    /// Reserves `count` free slots as a newcomer (`count <= capacity`): beyond those reserved already, unless
+    /// senders are queued.
     ///
     /// # Errors
-    /// `Empty` when there is no value and the ring is open; `Closed` when there is none and it is closed,
-    /// which is final: a closed tail never moves again.
+    /// `Full(())` when fewer are free (or senders are queued), `Closed(())` once the ring is closed.
+    pub(crate) fn try_reserve(&self, count: usize) -> Result<(), TrySendError<()>> {
+        self.reserve(count, By::Newcomer)
+    }
+
+    /// Reserves one free slot for the oldest queued sender (the caller serves the queue, so `QUEUED` does
+    /// not stop it). Returns whether a slot was free.
+    pub(crate) fn reserve_for_queued(&self) -> bool {
+        self.reserve(1, By::Holder).is_ok()
+    }
+
+    fn reserve(&self, count: usize, by: By) -> Result<(), TrySendError<()>> {
+        debug_assert!((1..=self.capacity()).contains(&count));
+        let mut step = 0;
+        // Relaxed: only a guess, checked by the stamp and the compare-exchange.
+        let mut tail = self.tail.load(Ordering::Relaxed);
+        loop {
+            if tail & self.closed_bit != 0 {
+                return Err(TrySendError::Closed(()));
+            }
+            if by == By::Newcomer && tail & self.queued_bit != 0 {
+                return Err(TrySendError::Full(()));
+            }
+            let reserved = self.count(tail);
+            if reserved + count > self.capacity() {
+                return Err(TrySendError::Full(()));
+            }
+            let pos = self.position(tail);
+            // The last of the slots to reserve; it being free means all before it are free or being freed.
+            let target = self.advance(pos, reserved + count - 1);
+            // Acquire: as in `push`; the slot will be written by a push that reads its stamp again.
+            let stamp = self.slot(target).stamp.load(Ordering::Acquire);
+            if stamp == target {
+                // SeqCst: as `push`.
+                match self.tail.compare_exchange_weak(
+                    tail,
+                    tail + count * self.count_unit,
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return Ok(()),
+                    Err(current) => tail = current,
+                }
+            } else if (stamp.wrapping_add(self.one_lap) == target + 1
+                || stamp == target.wrapping_sub(self.one_lap))
+                && self.full_at(target)
+            {
+                return Err(TrySendError::Full(()));
+            } else {
+                backoff(step);
+                step += 1;
+                tail = self.tail.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Releases `count` reservations that will not be pushed through. Returns whether that left a closed
+    /// ring final while receivers were waiting: they must be woken to see `Closed`.
+    pub(crate) fn release(&self, count: usize) -> bool {
+        // SeqCst: as `push`; the caller then serves the senders under their lock, which orders this with every
+        // registration (a sender registered before sees the slot in that serve, one registered after in its
+        // re-check).
+        let before = self
+            .tail
+            .fetch_sub(count * self.count_unit, Ordering::SeqCst);
+        debug_assert!(
+            self.count(before) >= count,
+            "released more than was reserved"
+        );
+        let after = before - count * self.count_unit;
+        self.final_word(after) && before & self.waiting_bit != 0
+    }
+
+    /// Pops the oldest value as a newcomer: only if a value beyond the promised ones is inside and no
+    /// receivers are queued. On success, tells whether senders may be waiting (`head & WAITING` was set).
+    ///
+    /// # Errors
+    /// `Empty` when there is no such value and the ring is open, still has reservations or holds promised
+    /// values; `Closed` when it is empty and closed with no reservation left, which is final.
     pub(crate) fn try_pop(&self) -> Result<Popped<T>, TryRecvError> {
+        self.pop(By::Newcomer)
+    }
+
+    /// Pops the oldest value through one promise, which it uses up. Never fails: the promised value is
+    /// inside, or its push is under way.
+    pub(crate) fn pop_promised(&self) -> Popped<T> {
+        match self.pop(By::Holder) {
+            Ok(popped) => popped,
+            Err(_) => unreachable!("a promised value is always there"),
+        }
+    }
+
+    fn pop(&self, by: By) -> Result<Popped<T>, TryRecvError> {
         let mut step = 0;
         // Relaxed: only a guess, checked by the stamp and the compare-exchange.
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
-            let pos = head & !self.flags();
-            let slot = self.slot(pos);
+            let promised = self.count(head);
+            let pos = self.position(head);
+            let (skip, new_count) = match by {
+                By::Newcomer => (promised, promised),
+                By::Holder => {
+                    debug_assert!(promised > 0, "a pop through a promise found none");
+                    (0, promised - 1)
+                }
+            };
+            let target = self.advance(pos, skip);
+            if by == By::Newcomer && head & self.queued_bit != 0 {
+                // Receivers are queued: what is inside is theirs. Only a final close of an empty ring ends this
+                // wait.
+                fence(Ordering::SeqCst);
+                let tail = self.tail.load(Ordering::Relaxed);
+                return Err(if self.final_word(tail) && self.position(tail) == pos {
+                    TryRecvError::Closed
+                } else {
+                    TryRecvError::Empty
+                });
+            }
             // Acquire: pairs with the push's Release, so the value is visible before we read it.
-            let stamp = slot.stamp.load(Ordering::Acquire);
-            if stamp == pos + 1 {
-                let new_head = self.next_position(pos) | (head & self.waiting_bit);
-                // SeqCst: see `try_push`.
+            let stamp = self.slot(target).stamp.load(Ordering::Acquire);
+            if stamp == target + 1 {
+                let new_head = self.advance(pos, 1)
+                    | (head & (self.waiting_bit | self.queued_bit))
+                    | (new_count * self.count_unit);
+                // SeqCst: see `push`.
                 match self.head.compare_exchange_weak(
                     head,
                     new_head,
@@ -207,9 +437,18 @@ impl<T> Ring<T> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        // SAFETY: winning the compare-exchange at `pos` while `stamp == pos + 1` makes this
-                        // thread the only reader of the value the push at `pos` initialised and published;
-                        // no one touches the slot again until we store the next lap's stamp below.
+                        let slot = self.slot(pos);
+                        // A value at `target` means every push up to it has claimed its position; the one at
+                        // `pos` may still be writing. (With nothing skipped, `target` is `pos`.)
+                        let mut wait = 0;
+                        // Acquire: as above, for `pos`'s slot.
+                        while skip > 0 && slot.stamp.load(Ordering::Acquire) != pos + 1 {
+                            backoff(wait);
+                            wait += 1;
+                        }
+                        // SAFETY: winning the compare-exchange at `pos` makes this thread the only reader of the
+                        // value the push at `pos` initialised and published (`stamp == pos + 1`); no one
+                        // touches the slot again until we store the next lap's stamp below.
                         let value = slot
                             .value
                             .with(|cell| unsafe { (*cell).assume_init_read() });
@@ -224,27 +463,65 @@ impl<T> Ring<T> {
                     }
                     Err(current) => head = current,
                 }
-            } else if stamp == pos {
-                // The slot is free: empty, unless a push is under way.
-                // SeqCst fence: do not read a `tail` older than the stamp just read (crossbeam's argument).
-                fence(Ordering::SeqCst);
-                let tail = self.tail.load(Ordering::Relaxed);
-                if tail & !self.flags() == pos {
-                    return Err(if tail & self.closed_bit != 0 {
+            } else {
+                let may_be_empty = by == By::Newcomer
+                    && (stamp == target || stamp.wrapping_add(self.one_lap) == target + 1);
+                if let Some(tail) = may_be_empty.then(|| self.empty_at(target)).flatten() {
+                    // No push has claimed `target` (or every value inside is promised). `Closed` means
+                    // drained: while promised values remain, this is `Empty`.
+                    return Err(if self.final_word(tail) && promised == 0 {
                         TryRecvError::Closed
                     } else {
                         TryRecvError::Empty
                     });
                 }
+                // A push is under way, another pop took `pos`, or our `head` is stale.
                 backoff(step);
-                head = self.head.load(Ordering::Relaxed);
-            } else {
-                // Another pop took `pos` and has not freed the slot yet, or our `head` is stale.
-                backoff(step);
+                step += 1;
                 head = self.head.load(Ordering::Relaxed);
             }
-            step += 1;
         }
+    }
+
+    /// Promises the oldest unpromised value to a queued receiver (the caller serves the queue). Returns
+    /// whether there was one, written or with its push under way.
+    pub(crate) fn promise(&self) -> bool {
+        // Relaxed: only a guess, checked by the compare-exchange.
+        let mut head = self.head.load(Ordering::Relaxed);
+        loop {
+            let promised = self.count(head);
+            if promised == self.capacity() {
+                return false;
+            }
+            let target = self.advance(self.position(head), promised);
+            // Acquire: as in `pop`, a cheap first look at the slot.
+            let written = self.slot(target).stamp.load(Ordering::Acquire) == target + 1;
+            if !written && self.empty_at(target).is_some() {
+                return false;
+            }
+            // SeqCst: see `push`.
+            match self.head.compare_exchange_weak(
+                head,
+                head + self.count_unit,
+                Ordering::SeqCst,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(current) => head = current,
+            }
+        }
+    }
+
+    /// Takes back `count` promises that will not be popped through.
+    pub(crate) fn release_promises(&self, count: usize) {
+        // SeqCst: as `push`; the caller then serves the receivers under their lock (see `release`).
+        let before = self
+            .head
+            .fetch_sub(count * self.count_unit, Ordering::SeqCst);
+        debug_assert!(
+            self.count(before) >= count,
+            "released more than was promised"
+        );
     }
 
     /// Closes the ring; returns whether this call closed it.
@@ -259,6 +536,13 @@ impl<T> Ring<T> {
         self.tail.load(Ordering::Relaxed) & self.closed_bit != 0
     }
 
+    /// Whether the ring is closed with no reservation left: no value will ever be pushed again.
+    pub(crate) fn is_final(&self) -> bool {
+        // Relaxed: read under the receivers' lock after the operations that make it true, which run on
+        // `tail` (coherence), or by a caller that re-checks.
+        self.final_word(self.tail.load(Ordering::Relaxed))
+    }
+
     /// Marks that senders may be waiting. Call with the senders' waiter-list lock held.
     pub(crate) fn set_senders_waiting(&self) {
         // Relaxed: a pop that later moves `head` reads the bit by coherence, and any pop that moved it earlier
@@ -266,23 +550,28 @@ impl<T> Ring<T> {
         self.head.fetch_or(self.waiting_bit, Ordering::Relaxed);
     }
 
-    /// Clears the senders' `WAITING` bit. Call with the senders' waiter-list lock held, list empty.
+    /// Sets or clears the senders' `QUEUED` bit (newcomer pushes and reservations give way while it is set).
+    /// Call with the senders' lock held.
+    pub(crate) fn set_senders_queued(&self, queued: bool) {
+        // Relaxed: newcomers read it by the coherence of `tail`, the lock orders the changes.
+        if queued {
+            self.tail.fetch_or(self.queued_bit, Ordering::Relaxed);
+        } else {
+            self.tail.fetch_and(!self.queued_bit, Ordering::Relaxed);
+        }
+    }
+
+    /// Clears the senders' `WAITING` bit. Call with the senders' lock held, list empty.
     pub(crate) fn clear_senders_waiting(&self) {
-        // Relaxed: the lock orders this with every `set_senders_waiting`.
-        self.head.fetch_and(!self.waiting_bit, Ordering::Relaxed);
+        // Release: what the list did under the lock before (grants) is visible to whoever reads the bit clear
+        // with `senders_waiting`; the lock orders this with every `set_senders_waiting`.
+        self.head.fetch_and(!self.waiting_bit, Ordering::Release);
     }
 
     /// Whether the senders' `WAITING` bit is set.
     pub(crate) fn senders_waiting(&self) -> bool {
-        // Relaxed: a caller that set the bit reads that write or a later one (read-after-write coherence of
-        // `head`), which is all `Core::finish_send` relies on.
-        self.head.load(Ordering::Relaxed) & self.waiting_bit != 0
-    }
-
-    /// Whether the receivers' `WAITING` bit is set.
-    pub(crate) fn receivers_waiting(&self) -> bool {
-        // Relaxed: as `senders_waiting`, with `tail`.
-        self.tail.load(Ordering::Relaxed) & self.waiting_bit != 0
+        // Acquire: pairs with `clear_senders_waiting`.
+        self.head.load(Ordering::Acquire) & self.waiting_bit != 0
     }
 
     /// Marks that receivers may be waiting. Call with the receivers' waiter-list lock held.
@@ -291,10 +580,26 @@ impl<T> Ring<T> {
         self.tail.fetch_or(self.waiting_bit, Ordering::Relaxed);
     }
 
-    /// Clears the receivers' `WAITING` bit. Call with the receivers' waiter-list lock held, list empty.
+    /// Sets or clears the receivers' `QUEUED` bit; as `set_senders_queued`, with `head`.
+    pub(crate) fn set_receivers_queued(&self, queued: bool) {
+        // Relaxed: as `set_senders_queued`.
+        if queued {
+            self.head.fetch_or(self.queued_bit, Ordering::Relaxed);
+        } else {
+            self.head.fetch_and(!self.queued_bit, Ordering::Relaxed);
+        }
+    }
+
+    /// Clears the receivers' `WAITING` bit. Call with the receivers' lock held, list empty.
     pub(crate) fn clear_receivers_waiting(&self) {
-        // Relaxed: the lock orders this with every `set_receivers_waiting`.
-        self.tail.fetch_and(!self.waiting_bit, Ordering::Relaxed);
+        // Release: as `clear_senders_waiting`.
+        self.tail.fetch_and(!self.waiting_bit, Ordering::Release);
+    }
+
+    /// Whether the receivers' `WAITING` bit is set.
+    pub(crate) fn receivers_waiting(&self) -> bool {
+        // Acquire: pairs with `clear_receivers_waiting`.
+        self.tail.load(Ordering::Acquire) & self.waiting_bit != 0
     }
 
     /// The number of values inside: a consistent snapshot, so never more than the capacity, even while racing.
@@ -307,7 +612,7 @@ impl<T> Ring<T> {
             let head = self.head.load(Ordering::Acquire);
             // `tail` unchanged across the read of `head`: both held at that instant.
             if self.tail.load(Ordering::Acquire) == tail {
-                let (head, tail) = (head & !self.flags(), tail & !self.flags());
+                let (head, tail) = (self.position(head), self.position(tail));
                 let index_mask = self.waiting_bit - 1;
                 let (head_index, tail_index) = (head & index_mask, tail & index_mask);
                 return if head_index < tail_index {
@@ -327,7 +632,7 @@ impl<T> Ring<T> {
 impl<T> Drop for Ring<T> {
     fn drop(&mut self) {
         // `&mut self`: no other thread can reach the ring; Relaxed loads are exact here.
-        let head = self.head.load(Ordering::Relaxed) & !self.flags();
+        let head = self.position(self.head.load(Ordering::Relaxed));
         let len = self.len();
         // SAFETY: the `len` slots from `head`'s index on hold values pushed and never popped, and no operation
         // can be in flight while we hold `&mut self`.
@@ -458,6 +763,88 @@ mod tests {
         assert_eq!(Arc::strong_count(&token), 3);
         drop(ring);
         assert_eq!(Arc::strong_count(&token), 1);
+    }
+
+    #[test]
+    fn reservations_hold_slots_apart_from_positions() {
+        let ring = Ring::new(3);
+        ring.try_reserve(2).unwrap();
+        // One free slot beyond the two reserved: a newcomer takes it, the next one finds none.
+        ring.try_push(1).unwrap();
+        assert!(matches!(ring.try_push(2), Err(TrySendError::Full(2))));
+        assert_eq!(ring.try_reserve(1), Err(TrySendError::Full(())));
+        assert_eq!(ring.len(), 1);
+        // The value flows past the reservations, lap after lap.
+        for value in 2..20 {
+            assert_eq!(ring.try_pop().map(value_of), Ok(value - 1));
+            ring.try_push(value).unwrap();
+        }
+        ring.push_reserved(20, false).unwrap();
+        ring.push_reserved(21, true).unwrap();
+        assert_eq!(ring.len(), 3);
+        for value in [19, 20, 21] {
+            assert_eq!(ring.try_pop().map(value_of), Ok(value));
+        }
+        assert!(!ring.release(0));
+    }
+
+    #[test]
+    fn a_released_reservation_frees_its_slot_and_a_closed_ring_waits_for_the_rest() {
+        let ring = Ring::new(2);
+        ring.try_reserve(2).unwrap();
+        assert!(ring.close());
+        assert_eq!(ring.try_pop().map(value_of), Err(TryRecvError::Empty));
+        ring.push_reserved(7, false).unwrap();
+        assert!(matches!(
+            ring.push_reserved(8, true),
+            Err(TrySendError::Closed(8))
+        ));
+        assert_eq!(ring.try_pop().map(value_of), Ok(7));
+        assert!(!ring.is_final());
+        ring.release(1);
+        assert!(ring.is_final());
+        assert_eq!(ring.try_pop().map(value_of), Err(TryRecvError::Closed));
+    }
+
+    #[test]
+    fn promised_values_are_left_to_their_holders_in_order() {
+        let ring = Ring::new(3);
+        for value in 1..=3 {
+            ring.try_push(value).unwrap();
+        }
+        assert!(ring.promise());
+        assert!(ring.promise());
+        // One value beyond the two promised: a newcomer takes the oldest, the holders the next two.
+        assert_eq!(ring.try_pop().map(value_of), Ok(1));
+        assert_eq!(ring.try_pop().map(value_of), Err(TryRecvError::Empty));
+        assert_eq!(value_of(ring.pop_promised()), 2);
+        ring.try_push(4).unwrap();
+        assert!(ring.close());
+        assert_eq!(value_of(ring.pop_promised()), 3);
+        // A promise given back leaves the value to newcomers again.
+        assert!(ring.promise());
+        ring.release_promises(1);
+        assert_eq!(ring.try_pop().map(value_of), Ok(4));
+        assert!(!ring.promise());
+        assert_eq!(ring.try_pop().map(value_of), Err(TryRecvError::Closed));
+    }
+
+    #[test]
+    fn reservations_and_promises_wrap_with_the_ring() {
+        for capacity in [1, 2, 3, 5] {
+            let ring = Ring::new(capacity);
+            let mut next_in = 0;
+            let mut next_out = 0;
+            for _ in 0..4 * capacity {
+                ring.try_reserve(1).unwrap();
+                ring.push_reserved(next_in, false).unwrap();
+                next_in += 1;
+                assert!(ring.promise());
+                assert_eq!(value_of(ring.pop_promised()), next_out);
+                next_out += 1;
+            }
+            assert_eq!(ring.len(), 0);
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ polls [flags]
   --scenarios L    [default 4x4,16x16]
   --caps L         [default 1,16,1024]
   --runtimes L     multi,current [default current]
+  --peers L        async peers, as for throughput [default all]
   --workers W      [default 2]";
 
 /// Futures that returned Pending at least once, total Pending returns.
@@ -133,13 +134,21 @@ fn main() {
             }
         })
         .collect();
+    let peers: Vec<Peer> = match args.list("peers", "POLLS_PEERS") {
+        None => Peer::ALL.to_vec(),
+        Some(l) => l
+            .iter()
+            .map(|s| Peer::from_key(s).unwrap_or_else(|| panic!("unknown peer {s:?}")))
+            .collect(),
+    };
     for rk in runtimes {
         let rt = rk.build();
         for &s in &scenarios {
             for &cap in &caps {
                 println!("{} {} cap {cap} (n = {n})", rk.key(), s.label());
-                for p in Peer::ALL
-                    .into_iter()
+                for p in peers
+                    .iter()
+                    .copied()
                     .filter(|p| p.is_async() && p.supports_consumers(s.consumers))
                 {
                     let line = match p {
@@ -147,6 +156,7 @@ fn main() {
                         Peer::AsyncChannel => run::<peers::AsyncChannel>(&rt, s, cap, n),
                         Peer::Flume => run::<peers::Flume>(&rt, s, cap, n),
                         Peer::Kanal => run::<peers::Kanal>(&rt, s, cap, n),
+                        Peer::Crossfire => run::<peers::Crossfire>(&rt, s, cap, n),
                         Peer::TokioMpsc => run::<peers::TokioMpsc>(&rt, s, cap, n),
                         Peer::Mpmc024 => run::<peers::Mpmc024>(&rt, s, cap, n),
                         Peer::Crossbeam => unreachable!(),

@@ -16,8 +16,8 @@ throughput [flags]   (every flag also reads the environment variable in brackets
   --reps R             repetitions (peers interleaved per rep)  [BENCH_REPS, default 7]
   --scenarios LIST     e.g. 1x1,4x1,4x4,16x16                   [BENCH_SCENARIOS, default all]
   --caps LIST          e.g. 1,16,1024                           [BENCH_CAPS, default 1,16,1024]
-  --peers LIST         ours,async-channel,flume,kanal,tokio-mpsc,tokio-mpmc-0.2.4,crossbeam-arrayqueue
-                                                                [BENCH_PEERS, default all]
+  --peers LIST         ours,async-channel,flume,kanal,crossfire,tokio-mpsc,
+                       tokio-mpmc-0.2.4,crossbeam-arrayqueue    [BENCH_PEERS, default all]
   --runtimes LIST      multi,current                            [BENCH_RUNTIMES, default both]
   --workers W          multi-thread runtime workers             [BENCH_WORKERS, default 2]
   --reference-n N      messages per run for the crossbeam std-thread reference, whose spinning

@@ -8,8 +8,9 @@ use crate::throughput::Scenario;
 
 use crate::report::results::{Results, shape};
 
-const COLORS: [&str; 7] = [
-    "#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#7f7f7f",
+/// One per peer of `Peer::ALL`, so no two measured peers share a colour.
+const COLORS: [&str; Peer::ALL.len()] = [
+    "#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#17becf", "#ff7f0e", "#8c564b", "#7f7f7f",
 ];
 const BAR_W: f64 = 9.0;
 const GROUP_GAP: f64 = 14.0;

@@ -176,7 +176,7 @@ mod tests {
     #[test]
     fn targets_file_parses() {
         let specs = parse_specs(TARGETS);
-        assert_eq!(specs.len(), 25);
+        assert_eq!(specs.len(), 31);
         assert_eq!(specs.iter().filter(|s| s.runtime.is_some()).count(), 1);
     }
 

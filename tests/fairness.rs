@@ -1,0 +1,139 @@
+#![cfg(not(any(loom, shuttle)))]
+//! I8, bounded overtaking, as a user reads it in the README: a waiting task woken for a value (a slot) that
+//! a running task took first is *overtaken*; after `BOUND` overtakes, newcomers give way and the next value
+//! (slot) is handed to it, so it finds it when it runs. Hand-polled, so the count is exact; the shuttle model
+//! `overtaken_waiters_are_handed_a_value_within_the_bound` checks the bound under random schedules.
+
+use tokio_mpmc::{Queue, TryRecvError, TrySendError};
+use tokio_test::task::spawn;
+use tokio_test::{assert_pending, assert_ready_eq};
+
+/// The overtaking bound the README states.
+const BOUND: usize = 4;
+
+#[test]
+fn a_receiver_overtaken_bound_times_is_handed_the_next_value() {
+    let queue = Queue::new(1);
+    let mut waiting = spawn(queue.receive());
+    assert_pending!(waiting.poll());
+    for value in 0..BOUND {
+        queue.try_send(value).unwrap();
+        assert!(waiting.is_woken());
+        // A running task takes the value first: the woken receiver was overtaken.
+        assert_eq!(queue.try_receive(), Ok(value));
+        assert_pending!(waiting.poll());
+    }
+    queue.try_send(99).unwrap();
+    assert!(waiting.is_woken());
+    assert_eq!(
+        queue.try_receive(),
+        Err(TryRecvError::Empty),
+        "after {BOUND} overtakes the value is the waiting receiver's"
+    );
+    assert_ready_eq!(waiting.poll(), Ok(Some(99)));
+    // Hand-off ends with it: running tasks take values directly again.
+    queue.try_send(100).unwrap();
+    assert_eq!(queue.try_receive(), Ok(100));
+}
+
+#[test]
+fn a_sender_overtaken_bound_times_is_handed_the_next_slot() {
+    let queue = Queue::new(1);
+    queue.try_send(0).unwrap();
+    let mut waiting = spawn(queue.send(99));
+    assert_pending!(waiting.poll());
+    for value in 0..BOUND {
+        assert_eq!(queue.try_receive(), Ok(value));
+        assert!(waiting.is_woken());
+        // A running task fills the slot first: the woken sender was overtaken.
+        queue.try_send(value + 1).unwrap();
+        assert_pending!(waiting.poll());
+    }
+    assert_eq!(queue.try_receive(), Ok(BOUND));
+    assert!(waiting.is_woken());
+    assert_eq!(
+        queue.try_send(7),
+        Err(TrySendError::Full(7)),
+        "after {BOUND} overtakes the slot is the waiting sender's"
+    );
+    assert_ready_eq!(waiting.poll(), Ok(()));
+    assert_eq!(queue.try_receive(), Ok(99));
+    queue.try_send(100).unwrap();
+}
+
+#[test]
+fn while_handing_off_newcomers_queue_behind_the_overtaken_waiter() {
+    let queue = Queue::new(1);
+    let mut overtaken = spawn(queue.receive());
+    assert_pending!(overtaken.poll());
+    for value in 0..BOUND {
+        queue.try_send(value).unwrap();
+        assert_eq!(queue.try_receive(), Ok(value));
+        assert_pending!(overtaken.poll());
+    }
+    // A newcomer that must wait now stands behind it, and the values come in that order.
+    let mut later = spawn(queue.receive());
+    assert_pending!(later.poll());
+    queue.try_send(1).unwrap();
+    assert!(overtaken.is_woken());
+    assert!(!later.is_woken());
+    assert_ready_eq!(overtaken.poll(), Ok(Some(1)));
+    queue.try_send(2).unwrap();
+    assert!(later.is_woken());
+    assert_ready_eq!(later.poll(), Ok(Some(2)));
+}
+
+#[test]
+fn a_receiver_overtaken_less_than_the_bound_is_only_notified() {
+    let queue = Queue::new(1);
+    let mut waiting = spawn(queue.receive());
+    assert_pending!(waiting.poll());
+    for value in 0..BOUND - 1 {
+        queue.try_send(value).unwrap();
+        assert_eq!(queue.try_receive(), Ok(value));
+        assert_pending!(waiting.poll());
+    }
+    // Below the bound, a running task keeps its fast path.
+    queue.try_send(5).unwrap();
+    assert_eq!(queue.try_receive(), Ok(5));
+}
+
+#[test]
+fn close_gives_back_a_slot_granted_to_a_sender_that_has_not_run_yet() {
+    let queue = Queue::new(1);
+    queue.try_send(0).unwrap();
+    let mut waiting = spawn(queue.send(99));
+    assert_pending!(waiting.poll());
+    for value in 0..BOUND {
+        assert_eq!(queue.try_receive(), Ok(value));
+        queue.try_send(value + 1).unwrap();
+        assert_pending!(waiting.poll());
+    }
+    // This receive grants the freed slot to the overtaken sender, which has not run yet when the queue closes.
+    assert_eq!(queue.try_receive(), Ok(BOUND));
+    assert!(waiting.is_woken());
+    queue.close();
+    // The grant went back with the close: the queue is closed and drained, not waiting for a send.
+    assert_eq!(queue.try_receive(), Err(TryRecvError::Closed));
+    assert_ready_eq!(waiting.poll(), Err(tokio_mpmc::SendError(99)));
+}
+
+#[test]
+fn a_receiver_dropped_with_a_value_handed_to_it_passes_the_value_on() {
+    let queue = Queue::new(1);
+    let mut overtaken = spawn(queue.receive());
+    assert_pending!(overtaken.poll());
+    for value in 0..BOUND {
+        queue.try_send(value).unwrap();
+        assert_eq!(queue.try_receive(), Ok(value));
+        assert_pending!(overtaken.poll());
+    }
+    let mut next = spawn(queue.receive());
+    assert_pending!(next.poll());
+    queue.try_send(7).unwrap();
+    assert!(overtaken.is_woken());
+    // Dropped before it takes the value handed to it: the value goes to the next waiter.
+    drop(overtaken);
+    assert!(next.is_woken());
+    assert_ready_eq!(next.poll(), Ok(Some(7)));
+}
