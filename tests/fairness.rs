@@ -4,25 +4,43 @@
 //! (slot) is handed to it, so it finds it when it runs. Hand-polled, so the count is exact; the shuttle model
 //! `overtaken_waiters_are_handed_a_value_within_the_bound` checks the bound under random schedules.
 
+use std::future::Future;
+
 use tokio_mpmc::{Queue, TryRecvError, TrySendError};
-use tokio_test::task::spawn;
+use tokio_test::task::{Spawn, spawn};
 use tokio_test::{assert_pending, assert_ready_eq};
 
 /// The overtaking bound the README states.
 const BOUND: usize = 4;
+
+/// Overtakes the waiting receive `times` times: each value sent wakes it, and a running task takes the value
+/// before it runs again (it then waits at its old place).
+fn overtake_receive<F: Future>(queue: &Queue<usize>, waiting: &mut Spawn<F>, times: usize) {
+    for value in 0..times {
+        queue.try_send(value).unwrap();
+        assert!(waiting.is_woken());
+        assert_eq!(queue.try_receive(), Ok(value));
+        assert!(waiting.poll().is_pending());
+    }
+}
+
+/// Overtakes the waiting send `times` times on a full capacity-1 queue holding 0: each receive wakes it, and a
+/// running task fills the slot before it runs again. The queue holds `times` afterwards.
+fn overtake_send<F: Future>(queue: &Queue<usize>, waiting: &mut Spawn<F>, times: usize) {
+    for value in 0..times {
+        assert_eq!(queue.try_receive(), Ok(value));
+        assert!(waiting.is_woken());
+        queue.try_send(value + 1).unwrap();
+        assert!(waiting.poll().is_pending());
+    }
+}
 
 #[test]
 fn a_receiver_overtaken_bound_times_is_handed_the_next_value() {
     let queue = Queue::new(1);
     let mut waiting = spawn(queue.receive());
     assert_pending!(waiting.poll());
-    for value in 0..BOUND {
-        queue.try_send(value).unwrap();
-        assert!(waiting.is_woken());
-        // A running task takes the value first: the woken receiver was overtaken.
-        assert_eq!(queue.try_receive(), Ok(value));
-        assert_pending!(waiting.poll());
-    }
+    overtake_receive(&queue, &mut waiting, BOUND);
     queue.try_send(99).unwrap();
     assert!(waiting.is_woken());
     assert_eq!(
@@ -42,13 +60,7 @@ fn a_sender_overtaken_bound_times_is_handed_the_next_slot() {
     queue.try_send(0).unwrap();
     let mut waiting = spawn(queue.send(99));
     assert_pending!(waiting.poll());
-    for value in 0..BOUND {
-        assert_eq!(queue.try_receive(), Ok(value));
-        assert!(waiting.is_woken());
-        // A running task fills the slot first: the woken sender was overtaken.
-        queue.try_send(value + 1).unwrap();
-        assert_pending!(waiting.poll());
-    }
+    overtake_send(&queue, &mut waiting, BOUND);
     assert_eq!(queue.try_receive(), Ok(BOUND));
     assert!(waiting.is_woken());
     assert_eq!(
@@ -66,11 +78,7 @@ fn while_handing_off_newcomers_queue_behind_the_overtaken_waiter() {
     let queue = Queue::new(1);
     let mut overtaken = spawn(queue.receive());
     assert_pending!(overtaken.poll());
-    for value in 0..BOUND {
-        queue.try_send(value).unwrap();
-        assert_eq!(queue.try_receive(), Ok(value));
-        assert_pending!(overtaken.poll());
-    }
+    overtake_receive(&queue, &mut overtaken, BOUND);
     // A newcomer that must wait now stands behind it, and the values come in that order.
     let mut later = spawn(queue.receive());
     assert_pending!(later.poll());
@@ -88,11 +96,7 @@ fn a_receiver_overtaken_less_than_the_bound_is_only_notified() {
     let queue = Queue::new(1);
     let mut waiting = spawn(queue.receive());
     assert_pending!(waiting.poll());
-    for value in 0..BOUND - 1 {
-        queue.try_send(value).unwrap();
-        assert_eq!(queue.try_receive(), Ok(value));
-        assert_pending!(waiting.poll());
-    }
+    overtake_receive(&queue, &mut waiting, BOUND - 1);
     // Below the bound, a running task keeps its fast path.
     queue.try_send(5).unwrap();
     assert_eq!(queue.try_receive(), Ok(5));
@@ -104,11 +108,7 @@ fn close_gives_back_a_slot_granted_to_a_sender_that_has_not_run_yet() {
     queue.try_send(0).unwrap();
     let mut waiting = spawn(queue.send(99));
     assert_pending!(waiting.poll());
-    for value in 0..BOUND {
-        assert_eq!(queue.try_receive(), Ok(value));
-        queue.try_send(value + 1).unwrap();
-        assert_pending!(waiting.poll());
-    }
+    overtake_send(&queue, &mut waiting, BOUND);
     // This receive grants the freed slot to the overtaken sender, which has not run yet when the queue closes.
     assert_eq!(queue.try_receive(), Ok(BOUND));
     assert!(waiting.is_woken());
@@ -123,11 +123,7 @@ fn a_receiver_dropped_with_a_value_handed_to_it_passes_the_value_on() {
     let queue = Queue::new(1);
     let mut overtaken = spawn(queue.receive());
     assert_pending!(overtaken.poll());
-    for value in 0..BOUND {
-        queue.try_send(value).unwrap();
-        assert_eq!(queue.try_receive(), Ok(value));
-        assert_pending!(overtaken.poll());
-    }
+    overtake_receive(&queue, &mut overtaken, BOUND);
     let mut next = spawn(queue.receive());
     assert_pending!(next.poll());
     queue.try_send(7).unwrap();
