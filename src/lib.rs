@@ -51,7 +51,7 @@
 //! - **I2 FIFO per producer**: values sent by one task are received in the order they were sent.
 //! - **I3 close drains**: every value whose send returned `Ok` is received exactly once (unless every
 //!   receiver is gone), then every receive answers closed; every send after the close fails and gives its
-//!   value back.
+//!   value back (a [`Permit`] taken before the close still sends: it never fails).
 //! - **I4 capacity never exceeded**: never more than `capacity` values inside; `len() <= capacity()`.
 //! - **I5 cancellation**: dropping a send or receive future (or a stream) at any point loses no value and
 //!   strands no other waiter.
@@ -59,8 +59,13 @@
 //!   wakes every waiter of the other side; values inside when the last receiver goes are dropped exactly
 //!   once, at that moment.
 //!
-//! Waiting tasks are woken in the order they started waiting; a woken task can still be overtaken by one
-//! that arrives before it runs (it keeps its place in line). No bound on that overtaking is promised yet.
+//! - **I7 permits**: values inside plus permits held never exceed the capacity; a held permit never stalls
+//!   the values around it; [`Permit::send`] never waits or fails; a dropped permit's slot goes to the next
+//!   waiting sender.
+//! - **I8 bounded overtaking**: waiting tasks are woken in the order they started waiting. A woken task can
+//!   be overtaken by a running one that takes the value (slot) first; it keeps its place, and after 4
+//!   overtakes the next value (slot) is handed to it before it is woken. So a receive or send is woken in
+//!   vain at most 4 times.
 //!
 //! # Cancel safety
 //!
@@ -68,6 +73,7 @@
 //! |---|---|
 //! | `send`, `send_timeout` | sent nothing; the value is dropped with the future (`send_timeout` gives it back on timeout) |
 //! | `recv`, `receive`, `recv_timeout`, `recv_many`, `receive_many`, `RecvStream::next` | took nothing |
+//! | `reserve`, `reserve_many`, `reserve_owned` | holds nothing; a slot granted to it goes to the next waiting sender |
 //! | `closed` | nothing to lose |
 //!
 //! A dropped future that had been woken passes its wake-up on to the next waiter.
