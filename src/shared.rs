@@ -618,8 +618,10 @@ impl<T> Gate for ReceiverGate<'_, T> {
         self.0.promise()
     }
 
+    /// Once closed, every serve wakes every waiting receiver: each finds a value or the end itself. (Waking
+    /// one per value would strand the others when the taker of the last value is the one woken.)
     fn hopeless(&self) -> bool {
-        self.0.is_final() && self.0.len() == 0
+        self.0.is_closed()
     }
 }
 

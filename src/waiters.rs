@@ -52,7 +52,8 @@ pub(crate) trait Gate {
     fn queue(&self, queued: bool);
     /// Acquires one unit from the ring for the oldest waiter (a reservation, a promise), if one is free.
     fn acquire(&self) -> bool;
-    /// Whether nothing will ever serve the waiters again (a close): they are all woken.
+    /// Whether the side is past a close: every serve then wakes all the waiters, not one (nothing may serve
+    /// the rest one at a time again).
     fn hopeless(&self) -> bool;
 }
 
@@ -309,10 +310,11 @@ impl WaitList {
 
     /// Serves the list for `freed` units just made available in the ring: in notify mode wakes that many of
     /// the oldest waiters, in hand-off mode grants the free units to the oldest waiters in order. Then, if
-    /// waiters remain and the gate says nothing will ever serve them (a close), wakes them all too, and
-    /// returns the units they held, for the caller to give back.
+    /// waiters remain and the gate says the side is past a close, wakes them all too, and returns the units
+    /// they held, for the caller to give back.
     pub(crate) fn serve(&self, freed: usize, gate: &impl Gate) -> usize {
-        // The common case, notify mode and one unit, without the batch.
+        // The common case, notify mode and one unit, without the batch (unless a close means waking them all;
+        // the gate is asked only when more than one waits, to keep the other side's word out of this path).
         {
             let mut waiters = self.locked();
             if freed == 1 && !waiters.handing_off {
@@ -321,14 +323,16 @@ impl WaitList {
                     waiters.clear(gate);
                     return 0;
                 }
-                let (waker, holds, _) = waiters.dequeue(oldest);
-                debug_assert_eq!(holds, 0, "units are granted only in hand-off mode");
-                if waiters.first == NONE {
-                    waiters.clear(gate);
+                if waiters.first == waiters.last || !gate.hopeless() {
+                    let (waker, holds, _) = waiters.dequeue(oldest);
+                    debug_assert_eq!(holds, 0, "units are granted only in hand-off mode");
+                    if waiters.first == NONE {
+                        waiters.clear(gate);
+                    }
+                    drop(waiters);
+                    waker.wake();
+                    return 0;
                 }
-                drop(waiters);
-                waker.wake();
-                return 0;
             }
         }
         let mut to_notify = freed;

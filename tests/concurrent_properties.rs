@@ -342,7 +342,6 @@ async fn producer(queue: Queue<Item>, shared: Arc<Shared>, p: usize) -> TaskResu
         }
         check_len(&queue, who)?;
     }
-    shared.producers_done.fetch_add(1, Ordering::SeqCst);
     Ok(())
 }
 

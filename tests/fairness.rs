@@ -133,3 +133,26 @@ fn a_receiver_dropped_with_a_value_handed_to_it_passes_the_value_on() {
     assert!(next.is_woken());
     assert_ready_eq!(next.poll(), Ok(Some(7)));
 }
+
+#[test]
+fn a_value_handed_to_a_receiver_dropped_after_close_goes_on_and_the_rest_see_the_end() {
+    let queue = Queue::new(1);
+    let mut overtaken = spawn(queue.receive());
+    assert_pending!(overtaken.poll());
+    overtake_receive(&queue, &mut overtaken, BOUND);
+    let mut second = spawn(queue.receive());
+    let mut third = spawn(queue.receive());
+    assert_pending!(second.poll());
+    assert_pending!(third.poll());
+    queue.try_send(7).unwrap();
+    queue.close();
+    // Woken by the close, both wait again: the value inside is handed to the overtaken receiver.
+    assert_pending!(second.poll());
+    assert_pending!(third.poll());
+    drop(overtaken);
+    assert!(second.is_woken());
+    assert_ready_eq!(second.poll(), Ok(Some(7)));
+    // That was the last value of a closed queue: the third receiver is woken to see the end.
+    assert!(third.is_woken());
+    assert_ready_eq!(third.poll(), Ok(None));
+}

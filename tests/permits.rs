@@ -271,3 +271,23 @@ fn permits_and_their_futures_show_in_debug_output() {
     assert!(format!("{:?}", tx.clone().reserve_owned()).starts_with("ReserveOwnedFuture"));
     assert!(format!("{:?}", tx.clone().into_sink()).starts_with("SendSink"));
 }
+
+#[test]
+fn a_permit_sent_after_close_wakes_every_receiver_once_it_is_taken() {
+    let queue = Queue::new(2);
+    let permit = queue.try_reserve().unwrap();
+    let mut first = spawn(queue.receive());
+    let mut second = spawn(queue.receive());
+    assert_pending!(first.poll());
+    assert_pending!(second.poll());
+    queue.close();
+    // Woken by the close, both wait again: the permit may still deliver.
+    assert_pending!(first.poll());
+    assert_pending!(second.poll());
+    permit.send(7);
+    assert!(first.is_woken());
+    assert_ready_eq!(first.poll(), Ok(Some(7)));
+    // The value that made the ring final was taken: nothing will ever come for the second receiver.
+    assert!(second.is_woken());
+    assert_ready_eq!(second.poll(), Ok(None));
+}

@@ -694,6 +694,80 @@ fn i7_a_permit_held_across_close_delivers_before_the_drain_ends() {
     );
 }
 
+/// I7 + I3: two receivers wait on a closed channel while a permit is still held; the permit's value reaches
+/// one of them, and the other is woken to see the end (taking the last value of a closed queue must not
+/// strand the other waiters). The receivers are futures this thread polls whenever their waker was woken; a
+/// lost wake-up shows as the sender done and no receiver woken while one is unfinished. (Two threads
+/// spinning on a third's in-flight push would hit loom's scheduler limit, tokio-rs/loom#53.)
+#[test]
+fn i7_receivers_waiting_across_close_all_see_the_end_after_the_permits_value() {
+    explore(
+        "i7_receivers_waiting_across_close_all_see_the_end_after_the_permits_value",
+        None,
+        || {
+            let (tx, rx) = channel(1);
+            let permit = tx.try_reserve_owned().unwrap();
+            rx.close();
+            let mut receivers: Vec<_> = (0..2)
+                .map(|_| {
+                    let woken = Arc::new(WokenFlag::default());
+                    (Waker::from(Arc::clone(&woken)), woken, Box::pin(rx.recv()))
+                })
+                .collect();
+            for (waker, _, receive) in &mut receivers {
+                let polled = receive.as_mut().poll(&mut Context::from_waker(waker));
+                assert!(polled.is_pending(), "the permit may still send");
+            }
+            let sent = Arc::new(loom::sync::atomic::AtomicBool::new(false));
+            let sender = {
+                let sent = Arc::clone(&sent);
+                thread::spawn(move || {
+                    // The sender is kept: dropping the last one would close again, waking every receiver.
+                    let tx = permit.send(7);
+                    sent.store(true, std::sync::atomic::Ordering::Release);
+                    tx
+                })
+            };
+            let mut received = [None, None];
+            while received.contains(&None) {
+                // Acquire: the sender's wake-ups happened before, so their flags are seen below.
+                let sender_done = sent.load(std::sync::atomic::Ordering::Acquire);
+                let mut polled_any = false;
+                for ((waker, woken, receive), received) in receivers.iter_mut().zip(&mut received) {
+                    if received.is_none() && woken.0.swap(false, Relaxed) {
+                        polled_any = true;
+                        if let Poll::Ready(value) =
+                            receive.as_mut().poll(&mut Context::from_waker(waker))
+                        {
+                            *received = Some(value);
+                        }
+                    }
+                }
+                assert!(
+                    !sender_done || polled_any,
+                    "a receiver still waits on a closed channel and nothing will wake it: {received:?}"
+                );
+                thread::yield_now();
+            }
+            drop(sender.join().unwrap());
+            let mut received = received.map(Option::unwrap);
+            received.sort();
+            assert_eq!(received, [None, Some(7)]);
+        },
+    );
+}
+
+/// A waker that records that it was woken.
+#[derive(Default)]
+struct WokenFlag(std::sync::atomic::AtomicBool);
+// (A std atomic: loom runs every model thread on one OS thread, and this flag is not part of the queue.)
+
+impl std::task::Wake for WokenFlag {
+    fn wake(self: Arc<Self>) {
+        self.0.store(true, Relaxed);
+    }
+}
+
 /// I7 + I5: a reserve future woken for a slot and dropped before it acts on the wake-up passes it on: the
 /// other waiting sender gets the slot.
 #[test]
