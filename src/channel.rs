@@ -57,7 +57,46 @@ use crate::sync::Arc;
 /// ```
 #[track_caller]
 pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
-    let shared = Arc::new(Shared::new(capacity));
+    handles(Shared::bounded(capacity))
+}
+
+/// Creates an unbounded multi-producer multi-consumer channel: the same [`Sender`] and [`Receiver`] as
+/// [`channel`], but a send never waits (it fails only once the channel is closed), and
+/// [`capacity`](Sender::capacity) is `None`.
+///
+/// Values live in a list of blocks of 31 slots, allocated as the channel fills and freed as it drains: memory
+/// follows occupancy. A drained channel keeps at most two blocks (the one in use and one spare), however
+/// large the spike before.
+///
+/// Permits work as on a bounded channel and never wait; at most 2^20 − 1 (1,048,575; 15 on 32-bit targets)
+/// can be held at once (more panics).
+///
+/// # Examples
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let (tx, rx) = tokio_mpmc::unbounded_channel();
+/// for n in 0..10_000 {
+///     tx.try_send(n).unwrap(); // never `Full`
+/// }
+/// assert_eq!(tx.capacity(), None);
+/// assert_eq!(rx.len(), 10_000);
+/// drop(tx);
+/// let mut expected = 0;
+/// while let Some(n) = rx.recv().await {
+///     assert_eq!(n, expected);
+///     expected += 1;
+/// }
+/// assert_eq!(expected, 10_000);
+/// # });
+/// ```
+pub fn unbounded_channel<T>() -> (Sender<T>, Receiver<T>) {
+    handles(Shared::unbounded())
+}
+
+/// The first sender and receiver of a new channel.
+fn handles<T>(shared: Shared<T>) -> (Sender<T>, Receiver<T>) {
+    let shared = Arc::new(shared);
     shared.add_sender();
     shared.add_receiver();
     let receiver = Receiver {
@@ -822,10 +861,10 @@ macro_rules! observers {
             /// assert!(tx.is_full() && rx.is_full());
             /// ```
             pub fn is_full(&self) -> bool {
-                self.shared.len() == self.shared.capacity()
+                self.shared.capacity() == Some(self.shared.len())
             }
 
-            /// The bound: the most values inside at once.
+            /// The bound: the most values inside at once; `None` for an [`unbounded_channel`].
             ///
             /// # Examples
             ///
@@ -835,7 +874,7 @@ macro_rules! observers {
             /// assert_eq!(rx.capacity(), Some(8));
             /// ```
             pub fn capacity(&self) -> Option<usize> {
-                Some(self.shared.capacity())
+                self.shared.capacity()
             }
 
             /// The strong [`Sender`]s alive.
@@ -887,7 +926,7 @@ macro_rules! observers {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_struct(stringify!($handle))
                     .field("len", &self.shared.len())
-                    .field("capacity", &self.shared.capacity())
+                    .field("capacity", &CapacityDebug(self.shared.capacity()))
                     .field("closed", &self.shared.is_closed())
                     .field("senders", &self.shared.sender_count())
                     .field("receivers", &self.shared.receiver_count())
@@ -943,5 +982,17 @@ impl<T> Clone for Receiver<T> {
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         self.shared.drop_receiver();
+    }
+}
+
+/// A channel's capacity in `Debug` output: the bound, or `unbounded`.
+pub(crate) struct CapacityDebug(pub(crate) Option<usize>);
+
+impl fmt::Debug for CapacityDebug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(capacity) => fmt::Debug::fmt(&capacity, f),
+            None => f.write_str("unbounded"),
+        }
     }
 }

@@ -445,8 +445,7 @@ pub struct ReserveManyFuture<'a, T> {
 
 impl<'a, T> ReserveManyFuture<'a, T> {
     pub(crate) fn new(shared: &'a Shared<T>, count: usize) -> Self {
-        let reservation = (1..=shared.capacity())
-            .contains(&count)
+        let reservation = (count > 0 && shared.capacity().is_none_or(|capacity| count <= capacity))
             .then_some(Reservation {
                 shared,
                 count,

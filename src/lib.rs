@@ -1,8 +1,10 @@
-//! Bounded multi-producer multi-consumer async channels for Tokio whose production code is model-checked.
+//! Multi-producer multi-consumer async channels for Tokio, bounded or unbounded, whose production code is
+//! model-checked.
 //!
 //! Two faces over one verified core:
 //!
-//! - [`channel`] gives split [`Sender`] / [`Receiver`] handles, both clonable, that **disconnect**: when the
+//! - [`channel`] (bounded) and [`unbounded_channel`] give split [`Sender`] / [`Receiver`] handles, both
+//!   clonable, that **disconnect**: when the
 //!   last sender is gone, receivers drain what is inside and then get `None`; when the last receiver is gone,
 //!   the values inside are dropped and every send fails, giving its value back. This is what users of
 //!   tokio's `mpsc`, async-channel, flume and kanal expect.
@@ -11,6 +13,11 @@
 //!
 //! A full channel makes senders wait and an empty one makes receivers wait, as tasks (never blocking a
 //! thread), or as threads through the `blocking_*` calls.
+//!
+//! Two storages under the same handles: a bounded channel is a lock-free ring allocated once (no allocation
+//! afterwards); an unbounded one ([`unbounded_channel`], [`Queue::unbounded`]) is a lock-free list of
+//! 31-slot blocks whose memory follows occupancy (a drained channel keeps at most two blocks), and its sends
+//! never wait.
 //!
 //! # Quick start
 //!
@@ -53,6 +60,8 @@
 //!   receiver is gone), then every receive answers closed; every send after the close fails and gives its
 //!   value back (a [`Permit`] taken before the close still sends: it never fails).
 //! - **I4 capacity never exceeded**: never more than `capacity` values inside; `len() <= capacity()`.
+//!   (Unbounded: none; I9 instead: a block is freed only once nothing can touch it, and a drained channel
+//!   keeps at most two.)
 //! - **I5 cancellation**: dropping a send or receive future (or a stream) at any point loses no value and
 //!   strands no other waiter.
 //! - **I6 disconnection**: the last drop of a side closes the channel exactly once, however drops race; it
@@ -139,7 +148,7 @@ mod waiters;
 #[path = "../verification/loom.rs"]
 mod loom_models;
 
-pub use channel::{Receiver, Sender, WeakSender, channel};
+pub use channel::{Receiver, Sender, WeakSender, channel, unbounded_channel};
 pub use error::{QueueError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
 pub use future::{
     ClosedFuture, Close, ReceiveFuture, RecvFuture, RecvManyFuture, ReserveFuture,

@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::blocking;
+use crate::channel::CapacityDebug;
 use crate::error::{RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
 use crate::future::{
     Close, ReceiveFuture, RecvManyFuture, ReserveFuture, ReserveManyFuture, SendFuture,
@@ -69,7 +70,30 @@ impl<T> Queue<T> {
     #[must_use]
     pub fn new(capacity: usize) -> Self {
         Queue {
-            shared: Arc::new(Shared::new(capacity)),
+            shared: Arc::new(Shared::bounded(capacity)),
+        }
+    }
+
+    /// Creates an empty queue with no bound, as [`unbounded_channel`](crate::unbounded_channel): a send never
+    /// waits (it fails only once the queue is closed), memory follows occupancy (blocks of 31 slots,
+    /// allocated as it fills, freed as it drains; a drained queue keeps at most two), and
+    /// [`capacity`](Queue::capacity) is `usize::MAX`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tokio_mpmc::Queue::unbounded();
+    /// for n in 0..1_000 {
+    ///     queue.try_send(n).unwrap();
+    /// }
+    /// assert_eq!(queue.len(), 1_000);
+    /// assert!(!queue.is_full());
+    /// assert_eq!(queue.capacity(), usize::MAX);
+    /// ```
+    #[must_use]
+    pub fn unbounded() -> Self {
+        Queue {
+            shared: Arc::new(Shared::unbounded()),
         }
     }
 
@@ -537,7 +561,7 @@ impl<T> Queue<T> {
         self.len() == 0
     }
 
-    /// Whether the queue holds `capacity` values.
+    /// Whether the queue holds `capacity` values (never, for an unbounded one).
     ///
     /// # Examples
     ///
@@ -549,10 +573,10 @@ impl<T> Queue<T> {
     /// assert!(queue.is_full());
     /// ```
     pub fn is_full(&self) -> bool {
-        self.len() == self.capacity()
+        self.shared.capacity() == Some(self.len())
     }
 
-    /// The most values the queue holds.
+    /// The most values the queue holds; `usize::MAX` for an [unbounded](Queue::unbounded) one.
     ///
     /// # Examples
     ///
@@ -561,7 +585,7 @@ impl<T> Queue<T> {
     /// assert_eq!(queue.capacity(), 8);
     /// ```
     pub fn capacity(&self) -> usize {
-        self.shared.capacity()
+        self.shared.capacity().unwrap_or(usize::MAX)
     }
 }
 
@@ -578,7 +602,7 @@ impl<T> fmt::Debug for Queue<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Queue")
             .field("len", &self.len())
-            .field("capacity", &self.capacity())
+            .field("capacity", &CapacityDebug(self.shared.capacity()))
             .field("closed", &self.is_closed())
             .finish()
     }

@@ -6,16 +6,17 @@ use std::task::{Context, Poll};
 
 use crate::coop;
 use crate::error::{TryRecvError, TrySendError};
+use crate::storage::list::List;
 use crate::storage::ring::Ring;
-use crate::storage::{Popped, Pushed};
+use crate::storage::{Popped, Pushed, Storage};
 use crate::sync::{AtomicBool, AtomicUsize, Ordering, fence, unwinding_out_of_a_model};
 use crate::waiters::{Gate, WaitList, WaiterId, wake_all};
 
 pub(crate) struct Shared<T> {
-    ring: Ring<T>,
-    /// Senders waiting for a free slot; their `WAITING` bit is in the ring's head.
+    storage: Storage<T>,
+    /// Senders waiting for a free slot; their `WAITING` bit is in the storage's head word.
     senders: WaitList,
-    /// Receivers waiting for a value or for close; their `WAITING` bit is in the ring's tail.
+    /// Receivers waiting for a value or for close; their `WAITING` bit is in the storage's tail word.
     receivers: WaitList,
     /// Tasks waiting in `closed()` for the close; woken by it, no flag needed (they re-check `is_closed`).
     closing: WaitList,
@@ -28,11 +29,23 @@ pub(crate) struct Shared<T> {
 }
 
 impl<T> Shared<T> {
-    /// A queue with no channel handle yet (`Queue` handles are not counted).
+    /// A bounded queue with no channel handle yet (`Queue` handles are not counted).
+    ///
+    /// # Panics
+    /// As [`Ring::new`].
     #[track_caller]
-    pub(crate) fn new(capacity: usize) -> Self {
+    pub(crate) fn bounded(capacity: usize) -> Self {
+        Self::with(Storage::Bounded(Ring::new(capacity)))
+    }
+
+    /// An unbounded queue with no channel handle yet.
+    pub(crate) fn unbounded() -> Self {
+        Self::with(Storage::Unbounded(List::new()))
+    }
+
+    fn with(storage: Storage<T>) -> Self {
         Shared {
-            ring: Ring::new(capacity),
+            storage,
             senders: WaitList::new(),
             receivers: WaitList::new(),
             closing: WaitList::new(),
@@ -114,29 +127,29 @@ impl<T> Shared<T> {
         }
     }
 
-    /// The most values inside at once.
-    pub(crate) fn capacity(&self) -> usize {
-        self.ring.capacity()
+    /// The most values inside at once, `None` when unbounded.
+    pub(crate) fn capacity(&self) -> Option<usize> {
+        self.storage.capacity()
     }
 
     /// The number of values inside: a snapshot, never above the capacity.
     pub(crate) fn len(&self) -> usize {
-        self.ring.len()
+        self.storage.len()
     }
 
     /// Whether the queue was closed.
     pub(crate) fn is_closed(&self) -> bool {
-        self.ring.is_closed()
+        self.storage.is_closed()
     }
 
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        let pushed = self.ring.try_push(value)?;
+        let pushed = self.storage.try_push(value)?;
         self.after_push(pushed);
         Ok(())
     }
 
     pub(crate) fn try_receive(&self) -> Result<T, TryRecvError> {
-        Ok(self.after_pop(self.ring.try_pop()?))
+        Ok(self.after_pop(self.storage.try_pop()?))
     }
 
     fn after_push(&self, pushed: Pushed) {
@@ -157,14 +170,14 @@ impl<T> Shared<T> {
 
     /// Serves the waiting senders for `freed` slots just freed (see `waiters`).
     fn serve_senders(&self, freed: usize) {
-        let held = self.senders.serve(freed, &SenderGate(&self.ring));
+        let held = self.senders.serve(freed, &SenderGate(&self.storage));
         self.release_reservations(held);
     }
 
     /// Serves the waiting receivers for `freed` values just pushed; once the ring is closed for good and
     /// empty, wakes them all to see it.
     fn serve_receivers(&self, freed: usize) {
-        let held = self.receivers.serve(freed, &ReceiverGate(&self.ring));
+        let held = self.receivers.serve(freed, &ReceiverGate(&self.storage));
         debug_assert_eq!(
             held, 0,
             "a receiver waits for one value, held only once granted"
@@ -174,8 +187,8 @@ impl<T> Shared<T> {
     /// Receives the value promised to this (served) receiver. After a close, the last promised value taken
     /// may leave the ring final and empty: the receivers that wait behind it are woken to see `Closed`.
     fn receive_promised(&self) -> T {
-        let value = self.after_pop(self.ring.pop_promised());
-        if self.ring.is_closed() {
+        let value = self.after_pop(self.storage.pop_promised());
+        if self.storage.is_closed() {
             self.serve_receivers(0);
         }
         value
@@ -187,7 +200,7 @@ impl<T> Shared<T> {
         if count == 0 {
             return;
         }
-        if self.ring.release(count) {
+        if self.storage.release(count) {
             self.serve_receivers(0);
         }
         // Under the senders' lock, unconditionally: a registration either came first (and is served here) or
@@ -208,33 +221,35 @@ impl<T> Shared<T> {
         if count == 0 {
             return;
         }
-        self.ring.release_promises(count);
+        self.storage.release_promises(count);
         // Under the receivers' lock, unconditionally, as in `release_reservations`.
         self.serve_receivers(count);
     }
 
     /// Reserves `count` free slots (`1..=capacity`) without waiting.
     pub(crate) fn try_reserve(&self, count: usize) -> Result<(), TrySendError<()>> {
-        self.ring.try_reserve(count)
+        self.storage.try_reserve(count)
     }
 
     /// Reserves `count` free slots without waiting: none for 0, `Full` above the capacity.
     pub(crate) fn try_reserve_many(&self, count: usize) -> Result<(), TrySendError<()>> {
         match count {
             0 => Ok(()),
-            count if count > self.capacity() => Err(if self.is_closed() {
-                TrySendError::Closed(())
-            } else {
-                TrySendError::Full(())
-            }),
-            count => self.ring.try_reserve(count),
+            count if self.capacity().is_some_and(|capacity| count > capacity) => {
+                Err(if self.is_closed() {
+                    TrySendError::Closed(())
+                } else {
+                    TrySendError::Full(())
+                })
+            }
+            count => self.storage.try_reserve(count),
         }
     }
 
     /// Sends `value` through a reservation a permit holds: never waits, never fails. After the last receiver
     /// left, the value is dropped (exactly once: whoever pops it drops it).
     pub(crate) fn send_permitted(&self, value: T) {
-        match self.ring.push_reserved(value, false) {
+        match self.storage.push_reserved(value, false) {
             Ok(pushed) => self.after_push(pushed),
             Err(_) => unreachable!(
                 "a push through a reservation that does not refuse close always succeeds"
@@ -251,7 +266,7 @@ impl<T> Shared<T> {
     /// Sends `value` through the reservation a served sender holds, unless the ring was closed meanwhile
     /// (then gives it back, releasing the reservation): a send future never succeeds after close.
     fn send_reserved(&self, value: T) -> Result<(), T> {
-        match self.ring.push_reserved(value, true) {
+        match self.storage.push_reserved(value, true) {
             Ok(pushed) => {
                 self.after_push(pushed);
                 Ok(())
@@ -266,7 +281,7 @@ impl<T> Shared<T> {
     /// Drops every value inside (after the last receiver left).
     fn drain(&self) {
         // No newcomer push succeeds after the ring's close, and `try_pop` waits out those already under way.
-        while let Ok(popped) = self.ring.try_pop() {
+        while let Ok(popped) = self.storage.try_pop() {
             drop(popped);
         }
     }
@@ -342,7 +357,7 @@ impl<T> Shared<T> {
         }
         let mut registered = false;
         loop {
-            match self.ring.try_reserve(count) {
+            match self.storage.try_reserve(count) {
                 Ok(()) => {
                     budget.made_progress();
                     self.leave_senders(waiter, true);
@@ -395,9 +410,12 @@ impl<T> Shared<T> {
                 }
                 Err(TryRecvError::Empty) if registered => return Poll::Pending,
                 Err(TryRecvError::Empty) => {
-                    let granted =
-                        self.receivers
-                            .register(waiter, 1, cx.waker(), &ReceiverGate(&self.ring));
+                    let granted = self.receivers.register(
+                        waiter,
+                        1,
+                        cx.waker(),
+                        &ReceiverGate(&self.storage),
+                    );
                     if granted.is_some() {
                         *waiter = None;
                         budget.made_progress();
@@ -425,7 +443,7 @@ impl<T> Shared<T> {
     ) -> Option<usize> {
         let held = self
             .senders
-            .register(waiter, count, cx.waker(), &SenderGate(&self.ring))?;
+            .register(waiter, count, cx.waker(), &SenderGate(&self.storage))?;
         *waiter = None;
         Some(held)
     }
@@ -500,13 +518,15 @@ impl<T> Shared<T> {
     /// the bit after that clear, so its own re-check sees every slot freed before then: nothing to pass on.
     fn leave_senders(&self, waiter: &mut Option<WaiterId>, done: bool) {
         let Some(id) = waiter.take() else { return };
-        if done && !self.ring.senders_waiting() && !self.senders.may_hold_grants() {
+        if done && !self.storage.senders_waiting() && !self.senders.may_hold_grants() {
             return;
         }
         {
-            let left = self.senders.leave(id, &SenderGate(&self.ring));
+            let left = self.senders.leave(id, &SenderGate(&self.storage));
             self.release_reservations(left.units);
-            if left.notified && (!done || self.len() < self.capacity()) {
+            if left.notified
+                && (!done || self.capacity().is_none_or(|capacity| self.len() < capacity))
+            {
                 self.serve_senders(1);
             }
         }
@@ -516,11 +536,11 @@ impl<T> Shared<T> {
     /// waiting receiver; a notification goes on while a value is inside.
     fn leave_receivers(&self, waiter: &mut Option<WaiterId>, done: bool) {
         let Some(id) = waiter.take() else { return };
-        if done && !self.ring.receivers_waiting() && !self.receivers.may_hold_grants() {
+        if done && !self.storage.receivers_waiting() && !self.receivers.may_hold_grants() {
             return;
         }
         {
-            let left = self.receivers.leave(id, &ReceiverGate(&self.ring));
+            let left = self.receivers.leave(id, &ReceiverGate(&self.storage));
             self.release_promises(left.units);
             if left.notified && (!done || self.len() > 0) {
                 self.serve_receivers(1);
@@ -556,14 +576,14 @@ impl<T> Shared<T> {
     /// Grants not yet taken by senders are revoked (their futures find the ring closed); receivers keep the
     /// values promised to them.
     fn close_then_wake(&self, before_waking: impl FnOnce()) -> bool {
-        let first = self.ring.close();
+        let first = self.storage.close();
         before_waking();
-        let (senders, held) = self.senders.take_all(&SenderGate(&self.ring), true);
+        let (senders, held) = self.senders.take_all(&SenderGate(&self.storage), true);
         if held > 0 {
             // The receivers are all woken below: whether that made the ring final is for them to see.
-            self.ring.release(held);
+            self.storage.release(held);
         }
-        let (receivers, _) = self.receivers.take_all(&ReceiverGate(&self.ring), false);
+        let (receivers, _) = self.receivers.take_all(&ReceiverGate(&self.storage), false);
         let (closing, _) = self.closing.take_all(&CloseGate, false);
         // Every list emptied before any waker runs: one that panics cannot strand another waiter.
         wake_all(senders.into_iter().chain(receivers).chain(closing));
@@ -571,9 +591,9 @@ impl<T> Shared<T> {
     }
 }
 
-/// The senders' list on the ring: `WAITING` in the head (pops serve it), `QUEUED` in the tail (newcomer
+/// The senders' list on the storage: `WAITING` in the head (pops serve it), `QUEUED` in the tail (newcomer
 /// pushes give way), reservations as units.
-struct SenderGate<'a, T>(&'a Ring<T>);
+struct SenderGate<'a, T>(&'a Storage<T>);
 
 impl<T> Gate for SenderGate<'_, T> {
     fn mark(&self) {
@@ -597,9 +617,9 @@ impl<T> Gate for SenderGate<'_, T> {
     }
 }
 
-/// The receivers' list on the ring: `WAITING` in the tail (pushes serve it), `QUEUED` in the head (newcomer
+/// The receivers' list on the storage: `WAITING` in the tail (pushes serve it), `QUEUED` in the head (newcomer
 /// pops give way), promised values as units.
-struct ReceiverGate<'a, T>(&'a Ring<T>);
+struct ReceiverGate<'a, T>(&'a Storage<T>);
 
 impl<T> Gate for ReceiverGate<'_, T> {
     fn mark(&self) {

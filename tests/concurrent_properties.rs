@@ -1,5 +1,6 @@
 #![cfg(not(any(loom, shuttle)))]
-//! Concurrent properties of [`Queue`] on a real multi-thread Tokio runtime (one runtime per case).
+//! Concurrent properties of [`Queue`] on a real multi-thread Tokio runtime (one runtime per case), on both
+//! flavours (a quarter of the cases run on [`Queue::unbounded`]).
 //!
 //! Each case draws the number of worker threads, producers, consumers, the capacity, the send
 //! attempts per producer, the moment of `close` and how often sends and receives are cancelled
@@ -77,6 +78,8 @@ struct Scenario {
     receive_cancel_percent: u32,
     /// Seeds the per-task choices of how each operation is performed.
     seed: u64,
+    /// Run on [`Queue::unbounded`] instead (`capacity` unused; `len()` is then only bounded by what was sent).
+    unbounded: bool,
 }
 
 fn scenario() -> impl Strategy<Value = Scenario> {
@@ -90,6 +93,8 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         prop_oneof![1 => Just(0u32), 3 => 0u32..=60],
         prop_oneof![1 => Just(0u32), 3 => 0u32..=60],
         any::<u64>(),
+        // Drawn last, so the saved failures of the bounded flavour still replay as they were.
+        proptest::bool::weighted(0.25),
     )
         .prop_map(
             |(
@@ -102,6 +107,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                 send_cancel_percent,
                 receive_cancel_percent,
                 seed,
+                unbounded,
             )| Scenario {
                 worker_threads,
                 producers,
@@ -112,6 +118,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                 send_cancel_percent,
                 receive_cancel_percent,
                 seed,
+                unbounded,
             },
         )
 }
@@ -525,7 +532,11 @@ async fn run_case(shared: Arc<Shared>) -> TaskResult {
     let s = shared.scenario.clone();
     let ledger = shared.ledger.clone();
     let items = ledger.sent.len();
-    let queue = Queue::new(s.capacity);
+    let queue = if s.unbounded {
+        Queue::unbounded()
+    } else {
+        Queue::new(s.capacity)
+    };
     let spawn = |task: BoxedTask| tokio::spawn(checked(queue.clone(), shared.clone(), task));
     let sampler = tokio::spawn(checked(
         queue.clone(),

@@ -899,3 +899,148 @@ fn i8_an_overtaken_sender_is_handed_the_next_slot() {
         },
     );
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// The unbounded flavour (blocks of 2 slots under loom, so three values cross a block boundary)
+// ---------------------------------------------------------------------------------------------------------
+
+/// I1 + I2 + I9 on the unbounded flavour: a sender crosses a block boundary (it installs the next block)
+/// while a receiver waits and follows it; the values arrive in order, and every block and value is freed
+/// (`Track` reports a value never dropped; a block freed under a reader is a causality violation on its
+/// cells).
+#[test]
+fn i9_unbounded_values_cross_a_block_in_order_to_a_waiting_receiver() {
+    explore(
+        "i9_unbounded_values_cross_a_block_in_order_to_a_waiting_receiver",
+        Some(3),
+        || {
+            let queue = Queue::unbounded();
+            let sender = {
+                let queue = queue.clone();
+                thread::spawn(move || {
+                    for value in 0..3 {
+                        queue.try_send(loom::alloc::Track::new(value)).unwrap();
+                    }
+                })
+            };
+            for expected in 0..3 {
+                let value = block_on(queue.receive()).unwrap().expect("not closed");
+                assert_eq!(*value.get_ref(), expected);
+            }
+            sender.join().unwrap();
+        },
+    );
+}
+
+/// I3 + I9: two receivers race through a block boundary (the one that reads the last slot of a block frees
+/// it, or leaves that to a reader still inside): each value is received exactly once, and what is left is
+/// dropped with the queue (`Track`).
+#[test]
+fn i9_unbounded_receivers_racing_through_a_block_take_each_value_once() {
+    explore(
+        "i9_unbounded_receivers_racing_through_a_block_take_each_value_once",
+        None,
+        || {
+            let queue = Queue::unbounded();
+            for value in 0..3 {
+                queue.try_send(loom::alloc::Track::new(value)).unwrap();
+            }
+            let other = {
+                let queue = queue.clone();
+                thread::spawn(move || {
+                    let mut got = Vec::new();
+                    for _ in 0..2 {
+                        if let Ok(value) = queue.try_receive() {
+                            got.push(*value.get_ref());
+                        }
+                    }
+                    got
+                })
+            };
+            let mut got = Vec::new();
+            for _ in 0..2 {
+                if let Ok(value) = queue.try_receive() {
+                    got.push(*value.get_ref());
+                }
+            }
+            got.extend(other.join().unwrap());
+            got.sort_unstable();
+            // Four tries for three values: each value is taken at most once, and a try finds `Empty` only
+            // once all three are taken.
+            assert_eq!(got, [0, 1, 2]);
+        },
+    );
+}
+
+/// I3 + I7 on the unbounded flavour: a close races sends that cross a block; every send that returned `Ok`
+/// is received exactly once, in order, and then `None`; a refused send gives its own value back.
+#[test]
+fn i3_unbounded_close_racing_sends_drains_every_accepted_value() {
+    explore(
+        "i3_unbounded_close_racing_sends_drains_every_accepted_value",
+        None,
+        || {
+            let queue = Queue::unbounded();
+            let sender = {
+                let queue = queue.clone();
+                thread::spawn(move || {
+                    let mut accepted = Vec::new();
+                    for value in 0..3 {
+                        match queue.try_send(value) {
+                            Ok(()) => accepted.push(value),
+                            Err(TrySendError::Closed(back)) => assert_eq!(back, value),
+                            Err(TrySendError::Full(_)) => {
+                                panic!("an unbounded queue is never full")
+                            }
+                        }
+                    }
+                    accepted
+                })
+            };
+            queue.close();
+            let mut received = Vec::new();
+            while let Some(value) = block_on(queue.receive()).unwrap() {
+                received.push(value);
+            }
+            let accepted = sender.join().unwrap();
+            // Accepted sends are a prefix (none succeeds after one was refused), all received in order.
+            assert_eq!(received, accepted);
+            assert_eq!(accepted, (0..accepted.len() as i32).collect::<Vec<_>>());
+        },
+    );
+}
+
+/// I9: a block is reused only once every reader is done with it. One receiver takes the first slot of a full
+/// block while the other takes its last slot (which starts the destroy walk) and then sends enough to reuse
+/// the block as the spare: a reuse while the first read is under way writes the slot it reads (loom reports
+/// the concurrent access to the cell).
+#[test]
+fn i9_a_block_is_reused_only_once_its_last_reader_is_done() {
+    explore(
+        "i9_a_block_is_reused_only_once_its_last_reader_is_done",
+        None,
+        || {
+            let queue = Queue::unbounded();
+            // Block 0 full; its last push installed block 1.
+            queue.try_send(0).unwrap();
+            queue.try_send(1).unwrap();
+            let reader = {
+                let queue = queue.clone();
+                thread::spawn(move || queue.try_receive().unwrap())
+            };
+            let mine = queue.try_receive().unwrap();
+            // Fill block 1 (its last push installs block 2, the spare if block 0 was recycled) and write into
+            // block 2's first slot.
+            for value in 2..5 {
+                queue.try_send(value).unwrap();
+            }
+            let theirs = reader.join().unwrap();
+            let mut first_two = [mine, theirs];
+            first_two.sort_unstable();
+            assert_eq!(first_two, [0, 1]);
+            for value in 2..5 {
+                assert_eq!(queue.try_receive(), Ok(value));
+            }
+        },
+    );
+}

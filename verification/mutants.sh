@@ -10,6 +10,7 @@
 #   # check: loom loom_models::<filter>          (tried in order; the first that fails kills the mutant)
 #   # check: shuttle shuttle_models::<filter>
 #   # check: std --test <file> [filter]
+#   # check: std --lib <filter>                  (the crate's unit tests, e.g. a storage module's)
 #   # env: NAME=value                             (optional, for the checks of this mutant only)
 #   # timeout: <seconds>                          (optional, per check; default $MUTANT_TIMEOUT or 120)
 #
@@ -91,14 +92,19 @@ run_check() {
         run=(cargo test --lib -- "$@")
         ;;
     std)
-        if [[ ${1:-} != --test || -z ${2:-} ]]; then
+        target=$std_target
+        if [[ ${1:-} == --lib ]]; then
+            # The crate's own unit tests (the storage modules'): `std --lib <filter>`.
+            build=(cargo test --lib --no-run)
+            run=(cargo test --lib -- "${@:2}")
+        elif [[ ${1:-} == --test && -n ${2:-} ]]; then
+            build=(cargo test --test "$2" --no-run)
+            run=(cargo test --test "$2" -- "${@:3}")
+        else
             echo "bad check: std $*" >&2
             verdict=bad-check
             return
         fi
-        target=$std_target
-        build=(cargo test --test "$2" --no-run)
-        run=(cargo test --test "$2" -- "${@:3}")
         ;;
     *)
         echo "bad check kind: $kind" >&2

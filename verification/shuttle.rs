@@ -76,7 +76,7 @@ use shuttle::sync::mpsc;
 
 use crate::{
     Queue, Receiver, RecvTimeoutError, SendError, SendTimeoutError, Sender, TryRecvError,
-    TrySendError, channel,
+    TrySendError, channel, unbounded_channel,
 };
 
 /// Iterations per scheduler when `SHUTTLE_ITERATIONS` is not set.
@@ -87,6 +87,7 @@ const PCT_DEPTH: usize = 3;
 /// The size of one model.
 #[derive(Debug, Clone, Copy)]
 struct Shape {
+    /// The bound, or [`UNBOUNDED`].
     capacity: usize,
     producers: usize,
     consumers: usize,
@@ -104,6 +105,19 @@ const FULL: Shape = Shape {
     items: 3,
     fickle: true,
 };
+/// A [`Shape`]'s capacity for [`Queue::unbounded`] (blocks of 3 slots under shuttle: 9 values cross two
+/// block boundaries).
+const UNBOUNDED: usize = usize::MAX;
+
+/// The queue of a model of `capacity` ([`UNBOUNDED`] or a bound).
+fn queue_of(capacity: usize) -> Queue<Item> {
+    if capacity == UNBOUNDED {
+        Queue::unbounded()
+    } else {
+        Queue::new(capacity)
+    }
+}
+
 /// A closer yields up to this many times before closing.
 const MAX_CLOSE_YIELDS: usize = 150;
 /// Probability that a fickle task leaves for good after cancelling an operation.
@@ -371,7 +385,7 @@ fn spawn_workers(
 
 /// The drain model: close only once every producer finished and every delivered value was received.
 fn close_after_drain(shape: Shape) {
-    let queue = Queue::new(shape.capacity);
+    let queue = queue_of(shape.capacity);
     let (producers, consumers, receptions) = spawn_workers(&queue, shape);
     let sends: Vec<_> = producers.into_iter().map(join).collect();
     assert!(
@@ -397,7 +411,7 @@ fn close_after_drain(shape: Shape) {
 
 /// The race model: two closers close at random moments while producers send and consumers receive.
 fn close_races(shape: Shape) {
-    let queue = Queue::new(shape.capacity);
+    let queue = queue_of(shape.capacity);
     let closers: Vec<_> = (0..2).map(|_| spawn(close_later(queue.clone()))).collect();
     let (producers, consumers, _receptions) = spawn_workers(&queue, shape);
     let sends: Vec<_> = producers.into_iter().map(join).collect();
@@ -426,6 +440,20 @@ fn close_races_capacity_1() {
 fn close_races_capacity_2() {
     close_races(Shape {
         capacity: 2,
+        ..FULL
+    });
+}
+
+fn close_after_drain_unbounded() {
+    close_after_drain(Shape {
+        capacity: UNBOUNDED,
+        ..FULL
+    });
+}
+
+fn close_races_unbounded() {
+    close_races(Shape {
+        capacity: UNBOUNDED,
         ..FULL
     });
 }
@@ -512,7 +540,16 @@ fn blocking_threads_and_tasks() {
 /// returned `Ok` must be received exactly once, in its producer's order per consumer, and a lost wake-up
 /// (also one that the last sender's drop owes a waiting receiver) deadlocks.
 fn channel_handles_come_and_go() {
-    let (tx, rx) = channel(1);
+    handles_come_and_go(channel(1));
+}
+
+/// As [`channel_handles_come_and_go`], on an unbounded channel (sends never wait; blocks are allocated and
+/// freed as values come and go, while receivers race through them).
+fn unbounded_channel_handles_come_and_go() {
+    handles_come_and_go(unbounded_channel());
+}
+
+fn handles_come_and_go((tx, rx): (Sender<Item>, Receiver<Item>)) {
     let producers = vec![
         spawn_task(produce_on_channel(tx.clone(), 0, Wait::Async)),
         spawn_task(produce_on_channel(tx.clone(), 1, Wait::Async)),
@@ -955,6 +992,30 @@ fn blocking_threads_and_tasks_lose_no_wakeup_and_deliver_exactly_once_in_order()
 #[test]
 fn channel_handles_come_and_go_lose_no_wakeup_and_deliver_exactly_once_in_order() {
     check("channel_handles_come_and_go", channel_handles_come_and_go);
+}
+
+/// I1–I5 on the unbounded flavour, as [`close_after_drain_capacity_1_loses_no_wakeup_and_delivers_exactly_once_in_order`]:
+/// the values cross block boundaries while consumers race through them (I9: a block is freed only once
+/// every value in it was read).
+#[test]
+fn close_after_drain_unbounded_loses_no_wakeup_and_delivers_exactly_once_in_order() {
+    check("close_after_drain_unbounded", close_after_drain_unbounded);
+}
+
+/// I3 under a racing close on the unbounded flavour, as
+/// [`close_races_capacity_1_refuses_later_sends_and_drains_exactly_once`].
+#[test]
+fn close_races_unbounded_refuses_later_sends_and_drains_exactly_once() {
+    check("close_races_unbounded", close_races_unbounded);
+}
+
+/// I6 on an unbounded channel, as [`channel_handles_come_and_go_lose_no_wakeup_and_deliver_exactly_once_in_order`].
+#[test]
+fn unbounded_channel_handles_come_and_go_lose_no_wakeup_and_deliver_exactly_once_in_order() {
+    check(
+        "unbounded_channel_handles_come_and_go",
+        unbounded_channel_handles_come_and_go,
+    );
 }
 
 /// I7: permits (`reserve`, `reserve_many`, dropped reserve futures and permits) racing plain sends and a

@@ -1,0 +1,115 @@
+#![cfg(not(any(loom, shuttle)))]
+//! Memory that follows occupancy (issue: unbounded flavour): the bytes an unbounded queue holds, measured by
+//! a global allocator that counts live bytes, after a spike of 1,000,000 values and a drain. The binary has
+//! one test, so nothing else allocates while it counts.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, Ordering};
+
+use tokio_mpmc::{Queue, unbounded_channel};
+
+struct LiveBytes;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: every call is forwarded unchanged to `System`; the bookkeeping is one atomic add.
+unsafe impl GlobalAlloc for LiveBytes {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: the caller upholds `alloc`'s contract; forwarded as is.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: as for `alloc`.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(
+            new_size as isize - layout.size() as isize,
+            Ordering::Relaxed,
+        );
+        // SAFETY: `ptr` was allocated by `System` (every allocation goes through it) with `layout`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: `ptr` was allocated by `System` with `layout`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: LiveBytes = LiveBytes;
+
+fn live() -> isize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+/// The most a drained unbounded queue may hold beyond its handles: the block in use and one spare, each
+/// 31 slots of a `u64` and a state word plus a header, rounded up generously.
+const DRAINED_BOUND: isize = 2 * 1024;
+
+#[test]
+fn unbounded_memory_follows_occupancy() {
+    a_queue_returns_to_a_small_bound_after_a_spike_and_a_drain();
+    a_channel_frees_its_blocks_as_receivers_drain_it_concurrently();
+}
+
+fn a_queue_returns_to_a_small_bound_after_a_spike_and_a_drain() {
+    let before = live();
+    let queue = Queue::<u64>::unbounded();
+    let empty = live() - before;
+    for value in 0..1_000_000 {
+        queue.try_send(value).unwrap();
+    }
+    let spike = live() - before;
+    for value in 0..1_000_000 {
+        assert_eq!(queue.try_receive(), Ok(value));
+    }
+    let drained = live() - before;
+    drop(queue);
+    let dropped = live() - before;
+    // Printed (and asserted, which formats) only now: the test harness's capture of the output allocates.
+    eprintln!(
+        "unbounded Queue<u64>: {empty} B empty, {spike} B holding 1,000,000 values, {drained} B after the drain"
+    );
+    assert_eq!(dropped, 0, "dropping the queue frees everything");
+    assert!(
+        spike >= 8_000_000,
+        "the values live in the queue: {spike} B"
+    );
+    assert!(
+        drained - empty <= DRAINED_BOUND,
+        "a drained queue keeps at most two blocks: {drained} B, {empty} B when new"
+    );
+}
+
+fn a_channel_frees_its_blocks_as_receivers_drain_it_concurrently() {
+    // Threads leave some bookkeeping of their own behind the first time: not the channel's.
+    std::thread::spawn(|| ()).join().unwrap();
+    std::thread::spawn(|| ()).join().unwrap();
+    let before = live();
+    let (tx, rx) = unbounded_channel::<u64>();
+    let producer = std::thread::spawn(move || {
+        for value in 0..200_000 {
+            tx.try_send(value).unwrap();
+        }
+    });
+    let consumer = std::thread::spawn(move || {
+        let mut next = 0;
+        while let Some(value) = rx.blocking_recv() {
+            assert_eq!(value, next);
+            next += 1;
+        }
+        assert_eq!(next, 200_000);
+    });
+    producer.join().unwrap();
+    consumer.join().unwrap();
+    // Both handles are gone with their threads: nothing of the channel is left.
+    assert_eq!(
+        live() - before,
+        0,
+        "bytes left after both handles were dropped"
+    );
+}
