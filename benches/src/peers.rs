@@ -3,6 +3,28 @@
 
 use std::future::Future;
 
+/// The capacity that stands for "unbounded" (every peer's unbounded flavour), on the command
+/// line and in CSV files spelt `unbounded`. `usize::MAX` sorts after every bounded capacity and is
+/// what `tokio_mpmc::Queue::unbounded().capacity()` reports.
+pub const UNBOUNDED: usize = usize::MAX;
+
+/// `"16"`, or `"unbounded"` for [`UNBOUNDED`].
+pub fn cap_label(cap: usize) -> String {
+    if cap == UNBOUNDED {
+        "unbounded".to_string()
+    } else {
+        cap.to_string()
+    }
+}
+
+/// Parses a capacity: a number, or `unbounded` (also `inf`, `u`) for [`UNBOUNDED`].
+pub fn parse_cap(s: &str) -> Option<usize> {
+    match s.trim() {
+        "unbounded" | "inf" | "u" => Some(UNBOUNDED),
+        n => n.replace('_', "").parse().ok().filter(|&c| c != UNBOUNDED),
+    }
+}
+
 /// Which implementation a measurement belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Peer {
@@ -20,7 +42,9 @@ pub enum Peer {
     TokioMpsc,
     /// The published `tokio_mpmc::Queue` 0.2.4.
     Mpmc024,
-    /// `crossbeam_queue::ArrayQueue` driven by spinning std threads: no async at all.
+    /// `crossbeam_queue::ArrayQueue` driven by spinning std threads: no async at all. At
+    /// capacity [`UNBOUNDED`] the same reference runs `crossbeam_queue::SegQueue` instead (key
+    /// `crossbeam-segqueue` in those rows, see [`Peer::key_at`]).
     Crossbeam,
 }
 
@@ -51,14 +75,32 @@ impl Peer {
         }
     }
 
-    /// Parses [`Peer::key`].
+    /// The key of what runs at capacity `cap`: [`Peer::key`], except `crossbeam-segqueue` for
+    /// the crossbeam reference at [`UNBOUNDED`].
+    pub fn key_at(self, cap: usize) -> &'static str {
+        match self {
+            Peer::Crossbeam if cap == UNBOUNDED => "crossbeam-segqueue",
+            p => p.key(),
+        }
+    }
+
+    /// Parses [`Peer::key`] (and `crossbeam-segqueue`, see [`Peer::key_at`]).
     pub fn from_key(key: &str) -> Option<Peer> {
+        if key == "crossbeam-segqueue" {
+            return Some(Peer::Crossbeam);
+        }
         Peer::ALL.into_iter().find(|p| p.key() == key)
     }
 
     /// Whether the peer can serve `consumers` consumers.
     pub fn supports_consumers(self, consumers: usize) -> bool {
         self != Peer::TokioMpsc || consumers == 1
+    }
+
+    /// Whether the peer has a flavour of capacity `cap` ([`UNBOUNDED`]: an unbounded one;
+    /// tokio-mpmc 0.2.4 has none).
+    pub fn supports_cap(self, cap: usize) -> bool {
+        cap != UNBOUNDED || self != Peer::Mpmc024
     }
 
     /// Whether the peer runs on the tokio runtime (false: plain std threads).
@@ -82,7 +124,9 @@ pub trait AsyncPeer: 'static {
     /// Which peer this is.
     const PEER: Peer;
 
-    /// A queue of capacity `cap`, and `consumers` consumer handles on it.
+    /// A queue of capacity `cap` ([`UNBOUNDED`]: the peer's unbounded flavour, where `Tx`/`Rx`
+    /// allow it; otherwise a separate type implements it, see [`TokioMpscUnbounded`] and
+    /// [`CrossfireUnbounded`]), and `consumers` consumer handles on it.
     fn make(cap: usize, consumers: usize) -> (Self::Tx, Vec<Self::Rx>, Self::Ctl);
     /// Sends `v`, waiting while full. False when the queue is closed.
     fn send(tx: &Self::Tx, v: u64) -> impl Future<Output = bool> + Send + '_;
@@ -103,7 +147,11 @@ impl AsyncPeer for Ours {
     const PEER: Peer = Peer::Ours;
 
     fn make(cap: usize, consumers: usize) -> (Self::Tx, Vec<Self::Rx>, Self::Ctl) {
-        let q = tokio_mpmc::Queue::new(cap);
+        let q = if cap == UNBOUNDED {
+            tokio_mpmc::Queue::unbounded()
+        } else {
+            tokio_mpmc::Queue::new(cap)
+        };
         (q.clone(), vec![q.clone(); consumers], q)
     }
     #[inline]
@@ -129,7 +177,11 @@ impl AsyncPeer for AsyncChannel {
     const PEER: Peer = Peer::AsyncChannel;
 
     fn make(cap: usize, consumers: usize) -> (Self::Tx, Vec<Self::Rx>, Self::Ctl) {
-        let (tx, rx) = async_channel::bounded(cap);
+        let (tx, rx) = if cap == UNBOUNDED {
+            async_channel::unbounded()
+        } else {
+            async_channel::bounded(cap)
+        };
         (tx, vec![rx; consumers], ())
     }
     #[inline]
@@ -152,7 +204,11 @@ impl AsyncPeer for Flume {
     const PEER: Peer = Peer::Flume;
 
     fn make(cap: usize, consumers: usize) -> (Self::Tx, Vec<Self::Rx>, Self::Ctl) {
-        let (tx, rx) = flume::bounded(cap);
+        let (tx, rx) = if cap == UNBOUNDED {
+            flume::unbounded()
+        } else {
+            flume::bounded(cap)
+        };
         (tx, vec![rx; consumers], ())
     }
     #[inline]
@@ -177,7 +233,11 @@ impl AsyncPeer for Kanal {
 
     fn make(cap: usize, consumers: usize) -> (Self::Tx, Vec<Self::Rx>, Self::Ctl) {
         assert!(cap > 0, "kanal capacity 0 is a rendezvous channel");
-        let (tx, rx) = kanal::bounded_async(cap);
+        let (tx, rx) = if cap == UNBOUNDED {
+            kanal::unbounded_async()
+        } else {
+            kanal::bounded_async(cap)
+        };
         (tx, vec![rx; consumers], ())
     }
     #[inline]
@@ -206,6 +266,10 @@ impl AsyncPeer for Crossfire {
 
     fn make(cap: usize, consumers: usize) -> (Self::Tx, Vec<Self::Rx>, Self::Ctl) {
         assert!(cap > 0, "crossfire rounds capacity 0 up to 1");
+        assert!(
+            cap != UNBOUNDED,
+            "crossfire unbounded is CrossfireUnbounded"
+        );
         // What crossfire's docs ask applications to call once at start-up: switches its backoff
         // from spinning to yielding on a single-core machine, a no-op otherwise (and after the
         // first call).
@@ -234,12 +298,68 @@ impl AsyncPeer for TokioMpsc {
 
     fn make(cap: usize, consumers: usize) -> (Self::Tx, Vec<Self::Rx>, Self::Ctl) {
         assert_eq!(consumers, 1, "tokio mpsc has exactly one consumer");
+        assert!(
+            cap != UNBOUNDED,
+            "tokio unbounded mpsc is TokioMpscUnbounded"
+        );
         let (tx, rx) = tokio::sync::mpsc::channel(cap);
         (tx, vec![rx], ())
     }
     #[inline]
     async fn send(tx: &Self::Tx, v: u64) -> bool {
         tx.send(v).await.is_ok()
+    }
+    #[inline]
+    fn recv(rx: &mut Self::Rx) -> impl Future<Output = Option<u64>> + Send + '_ {
+        rx.recv()
+    }
+    fn close(_: &Self::Ctl) {}
+}
+
+/// crossfire 3.x unbounded MPMC: `crossfire::mpmc::unbounded_async`, whose sender is the
+/// blocking `MTx` (an unbounded send never blocks, so it is called directly, as crossfire's docs
+/// do) and whose receiver is `MAsyncRx`.
+pub struct CrossfireUnbounded;
+impl AsyncPeer for CrossfireUnbounded {
+    type Tx = crossfire::MTx<crossfire::mpmc::List<u64>>;
+    type Rx = crossfire::MAsyncRx<crossfire::mpmc::List<u64>>;
+    type Ctl = ();
+    const PEER: Peer = Peer::Crossfire;
+
+    fn make(cap: usize, consumers: usize) -> (Self::Tx, Vec<Self::Rx>, Self::Ctl) {
+        assert_eq!(cap, UNBOUNDED, "CrossfireUnbounded is unbounded only");
+        crossfire::detect_backoff_cfg();
+        let (tx, rx) = crossfire::mpmc::unbounded_async();
+        (tx, vec![rx; consumers], ())
+    }
+    #[inline]
+    async fn send(tx: &Self::Tx, v: u64) -> bool {
+        tx.send(v).is_ok()
+    }
+    #[inline]
+    async fn recv(rx: &mut Self::Rx) -> Option<u64> {
+        rx.recv().await.ok()
+    }
+    fn close(_: &Self::Ctl) {}
+}
+
+/// tokio's unbounded mpsc (one consumer only); `UnboundedSender::send` is synchronous.
+pub struct TokioMpscUnbounded;
+impl AsyncPeer for TokioMpscUnbounded {
+    type Tx = tokio::sync::mpsc::UnboundedSender<u64>;
+    type Rx = tokio::sync::mpsc::UnboundedReceiver<u64>;
+    type Ctl = ();
+    const PEER: Peer = Peer::TokioMpsc;
+
+    fn make(cap: usize, consumers: usize) -> (Self::Tx, Vec<Self::Rx>, Self::Ctl) {
+        assert_eq!(cap, UNBOUNDED, "TokioMpscUnbounded is unbounded only");
+        assert_eq!(consumers, 1, "tokio mpsc has exactly one consumer");
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        (tx, vec![rx], ())
+    }
+    #[inline]
+    async fn send(tx: &Self::Tx, v: u64) -> bool {
+        tx.send(v).is_ok()
     }
     #[inline]
     fn recv(rx: &mut Self::Rx) -> impl Future<Output = Option<u64>> + Send + '_ {
@@ -263,6 +383,10 @@ impl AsyncPeer for Mpmc024 {
     const NEEDS_RECLOSE: bool = true;
 
     fn make(cap: usize, consumers: usize) -> (Self::Tx, Vec<Self::Rx>, Self::Ctl) {
+        assert!(
+            cap != UNBOUNDED,
+            "tokio-mpmc 0.2.4 has no unbounded flavour"
+        );
         let q = tokio_mpmc_024::Queue::new(cap);
         (q.clone(), vec![q.clone(); consumers], q)
     }

@@ -4,10 +4,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crossbeam_queue::ArrayQueue;
+use crossbeam_queue::{ArrayQueue, SegQueue};
 use tokio::runtime::Runtime;
 
-use crate::peers::{self, AsyncPeer, Peer};
+use crate::peers::{self, AsyncPeer, Peer, UNBOUNDED};
 
 /// A producers × consumers shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,7 +153,8 @@ pub fn producer_range(i: usize, p: usize, n: u64) -> std::ops::Range<u64> {
 /// wakeup, and how often it checks the watchdog.
 pub const RECLOSE_PERIOD: Duration = Duration::from_millis(1);
 
-/// Runs one peer on the runtime.
+/// Runs one peer on the runtime. `cap` may be [`UNBOUNDED`] (the peer's unbounded flavour);
+/// the caller checks [`Peer::supports_cap`] first.
 pub fn run_peer(
     peer: Peer,
     rt: &Runtime,
@@ -162,7 +163,14 @@ pub fn run_peer(
     n: u64,
     watchdog: Duration,
 ) -> RunResult {
+    let unbounded = cap == UNBOUNDED;
     match peer {
+        Peer::Crossfire if unbounded => {
+            run_async::<peers::CrossfireUnbounded>(rt, s, cap, n, watchdog)
+        }
+        Peer::TokioMpsc if unbounded => {
+            run_async::<peers::TokioMpscUnbounded>(rt, s, cap, n, watchdog)
+        }
         Peer::Ours => run_async::<peers::Ours>(rt, s, cap, n, watchdog),
         Peer::AsyncChannel => run_async::<peers::AsyncChannel>(rt, s, cap, n, watchdog),
         Peer::Flume => run_async::<peers::Flume>(rt, s, cap, n, watchdog),
@@ -170,7 +178,8 @@ pub fn run_peer(
         Peer::Crossfire => run_async::<peers::Crossfire>(rt, s, cap, n, watchdog),
         Peer::TokioMpsc => run_async::<peers::TokioMpsc>(rt, s, cap, n, watchdog),
         Peer::Mpmc024 => run_async::<peers::Mpmc024>(rt, s, cap, n, watchdog),
-        Peer::Crossbeam => run_crossbeam(s, cap, n),
+        Peer::Crossbeam if unbounded => run_crossbeam(s, SegQueue::<u64>::new(), n),
+        Peer::Crossbeam => run_crossbeam(s, ArrayQueue::<u64>::new(cap), n),
     }
 }
 
@@ -294,10 +303,41 @@ fn backoff(step: &mut u32) {
     }
 }
 
-/// The hardware reference: crossbeam's `ArrayQueue` between plain std threads that spin (then
-/// yield) on full/empty. No runtime, no wakers.
-pub fn run_crossbeam(s: Scenario, cap: usize, n: u64) -> RunResult {
-    let q = Arc::new(ArrayQueue::<u64>::new(cap));
+/// A crossbeam queue the std-thread reference can drive.
+pub trait SpinQueue: Send + Sync {
+    /// Pushes, or gives the value back when full.
+    fn push(&self, v: u64) -> Result<(), u64>;
+    /// Pops, or None when empty.
+    fn pop(&self) -> Option<u64>;
+}
+
+impl SpinQueue for ArrayQueue<u64> {
+    #[inline]
+    fn push(&self, v: u64) -> Result<(), u64> {
+        ArrayQueue::push(self, v)
+    }
+    #[inline]
+    fn pop(&self) -> Option<u64> {
+        ArrayQueue::pop(self)
+    }
+}
+
+impl SpinQueue for SegQueue<u64> {
+    #[inline]
+    fn push(&self, v: u64) -> Result<(), u64> {
+        SegQueue::push(self, v);
+        Ok(())
+    }
+    #[inline]
+    fn pop(&self) -> Option<u64> {
+        SegQueue::pop(self)
+    }
+}
+
+/// The hardware reference: crossbeam's `ArrayQueue` (or `SegQueue`, unbounded) between plain
+/// std threads that spin (then yield) on full/empty. No runtime, no wakers.
+pub fn run_crossbeam<Q: SpinQueue>(s: Scenario, q: Q, n: u64) -> RunResult {
+    let q = Arc::new(q);
     let producers_left = Arc::new(AtomicUsize::new(s.producers));
     let start = Instant::now();
     let (count, checksum) = std::thread::scope(|scope| {

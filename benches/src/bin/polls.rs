@@ -120,7 +120,7 @@ fn main() {
         .list("caps", "POLLS_CAPS")
         .unwrap_or_else(|| vec!["1".into(), "16".into(), "1024".into()])
         .iter()
-        .map(|s| s.parse().expect("cap"))
+        .map(|s| peers::parse_cap(s).expect("cap"))
         .collect();
     let runtimes: Vec<RuntimeKind> = args
         .list("runtimes", "POLLS_RUNTIMES")
@@ -145,13 +145,23 @@ fn main() {
         let rt = rk.build();
         for &s in &scenarios {
             for &cap in &caps {
-                println!("{} {} cap {cap} (n = {n})", rk.key(), s.label());
-                for p in peers
-                    .iter()
-                    .copied()
-                    .filter(|p| p.is_async() && p.supports_consumers(s.consumers))
-                {
+                println!(
+                    "{} {} cap {} (n = {n})",
+                    rk.key(),
+                    s.label(),
+                    peers::cap_label(cap)
+                );
+                for p in peers.iter().copied().filter(|p| {
+                    p.is_async() && p.supports_consumers(s.consumers) && p.supports_cap(cap)
+                }) {
+                    let unbounded = cap == peers::UNBOUNDED;
                     let line = match p {
+                        Peer::Crossfire if unbounded => {
+                            run::<peers::CrossfireUnbounded>(&rt, s, cap, n)
+                        }
+                        Peer::TokioMpsc if unbounded => {
+                            run::<peers::TokioMpscUnbounded>(&rt, s, cap, n)
+                        }
                         Peer::Ours => run::<peers::Ours>(&rt, s, cap, n),
                         Peer::AsyncChannel => run::<peers::AsyncChannel>(&rt, s, cap, n),
                         Peer::Flume => run::<peers::Flume>(&rt, s, cap, n),

@@ -1,4 +1,5 @@
-//! Throughput: N u64 messages from P producer tasks to C consumer tasks through a bounded queue,
+//! Throughput: N u64 messages from P producer tasks to C consumer tasks through a bounded (or,
+//! with `--caps unbounded`, an unbounded) queue,
 //! for every peer, interleaved round-robin per repetition. See `--help`.
 
 use std::collections::BTreeMap;
@@ -6,7 +7,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use tokio_mpmc_bench::args::Args;
-use tokio_mpmc_bench::peers::Peer;
+use tokio_mpmc_bench::peers::{Peer, UNBOUNDED, cap_label, parse_cap};
 use tokio_mpmc_bench::stats::{median, min_max, quantile};
 use tokio_mpmc_bench::throughput::{RunResult, RuntimeKind, Scenario, run_peer};
 
@@ -15,7 +16,9 @@ throughput [flags]   (every flag also reads the environment variable in brackets
   --n N                messages per run                        [BENCH_N, default 1000000]
   --reps R             repetitions (peers interleaved per rep)  [BENCH_REPS, default 7]
   --scenarios LIST     e.g. 1x1,4x1,4x4,16x16                   [BENCH_SCENARIOS, default all]
-  --caps LIST          e.g. 1,16,1024                           [BENCH_CAPS, default 1,16,1024]
+  --caps LIST          e.g. 1,16,1024 or 16,unbounded           [BENCH_CAPS, default 1,16,1024]
+                       `unbounded`: every peer's unbounded flavour (tokio-mpmc 0.2.4 has none
+                       and is skipped; the crossbeam reference is then crossbeam-segqueue)
   --peers LIST         ours,async-channel,flume,kanal,crossfire,tokio-mpsc,
                        tokio-mpmc-0.2.4,crossbeam-arrayqueue    [BENCH_PEERS, default all]
   --runtimes LIST      multi,current                            [BENCH_RUNTIMES, default both]
@@ -48,7 +51,10 @@ fn main() {
     };
     let caps: Vec<usize> = match args.list("caps", "BENCH_CAPS") {
         None => vec![1, 16, 1024],
-        Some(l) => l.iter().map(|s| s.parse().expect("capacity")).collect(),
+        Some(l) => l
+            .iter()
+            .map(|s| parse_cap(s).unwrap_or_else(|| panic!("bad capacity {s:?}")))
+            .collect(),
     };
     let peers: Vec<Peer> = match args.list("peers", "BENCH_PEERS") {
         None => Peer::ALL.to_vec(),
@@ -93,11 +99,15 @@ fn main() {
         });
 
     println!(
-        "throughput: n={n} reps={reps} workers={workers} peers={} scenarios={} caps={caps:?}",
+        "throughput: n={n} reps={reps} workers={workers} peers={} scenarios={} caps={}",
         peers.iter().map(|p| p.key()).collect::<Vec<_>>().join(","),
         scenarios
             .iter()
             .map(|s| s.key())
+            .collect::<Vec<_>>()
+            .join(","),
+        caps.iter()
+            .map(|&c| cap_label(c))
             .collect::<Vec<_>>()
             .join(",")
     );
@@ -117,11 +127,19 @@ fn main() {
         let skip_sync_here = rk == RuntimeKind::CurrentThread
             && runtimes.contains(&RuntimeKind::MultiThread(workers))
             && !peers_given;
-        // Warm-up: every peer once, small, so first-touch costs land in no measurement.
+        // Warm-up: every peer once, small, so first-touch costs land in no measurement (and
+        // once more unbounded when that is measured: other types for some peers).
+        let warm_caps: &[usize] = if caps.contains(&UNBOUNDED) {
+            &[16, UNBOUNDED]
+        } else {
+            &[16]
+        };
         for &p in &peers {
             for s in &scenarios {
-                if p.supports_consumers(s.consumers) {
-                    let _ = run_peer(p, &rt, *s, 16, (n / 20).max(1000), watchdog);
+                for &wc in warm_caps {
+                    if p.supports_consumers(s.consumers) && p.supports_cap(wc) {
+                        let _ = run_peer(p, &rt, *s, wc, (n / 20).max(1000), watchdog);
+                    }
                 }
             }
         }
@@ -135,6 +153,14 @@ fn main() {
                 .filter(|p| p.is_async() || !skip_sync_here)
                 .collect();
             for &cap in &caps {
+                let cell_peers: Vec<Peer> = cell_peers
+                    .iter()
+                    .copied()
+                    .filter(|p| p.supports_cap(cap))
+                    .collect();
+                if cell_peers.is_empty() {
+                    continue;
+                }
                 let cell = Cell { runtime: rk.key() };
                 let mut per_peer: BTreeMap<Peer, Vec<RunResult>> = BTreeMap::new();
                 for rep in 0..reps {
@@ -149,8 +175,8 @@ fn main() {
                                 "FAILED: {} {} cap={} {} rep {rep}: count={} checksum_ok={} hung={}",
                                 cell.runtime,
                                 s.key(),
-                                cap,
-                                p.key(),
+                                cap_label(cap),
+                                p.key_at(cap),
                                 r.count,
                                 r.checksum_ok(),
                                 r.hung
@@ -164,8 +190,8 @@ fn main() {
                             "{},{},{},{},{},{},{},{:.0},{},{},{},{}",
                             cell.runtime,
                             s.key(),
-                            cap,
-                            p.key(),
+                            cap_label(cap),
+                            p.key_at(cap),
                             rep,
                             r.n,
                             r.elapsed.as_nanos(),
@@ -186,7 +212,12 @@ fn main() {
                             .collect::<Vec<_>>(),
                     )
                 });
-                let mut line = format!("{:>17} {:<10} cap {:>5} |", cell.runtime, s.label(), cap);
+                let mut line = format!(
+                    "{:>17} {:<10} cap {:>5} |",
+                    cell.runtime,
+                    s.label(),
+                    cap_label(cap)
+                );
                 for (&p, rs) in &per_peer {
                     let mps: Vec<f64> = rs
                         .iter()
@@ -222,8 +253,8 @@ fn main() {
                         s.key(),
                         s.producers,
                         s.consumers,
-                        cap,
-                        p.key(),
+                        cap_label(cap),
+                        p.key_at(cap),
                         rs.len(),
                         med,
                         if mps.is_empty() { f64::NAN } else { lo },
@@ -248,7 +279,12 @@ fn main() {
                     } else {
                         String::new()
                     };
-                    let _ = write!(line, " {} {:.2}M{ratio}{extra}{fail};", p.key(), med / 1e6);
+                    let _ = write!(
+                        line,
+                        " {} {:.2}M{ratio}{extra}{fail};",
+                        p.key_at(cap),
+                        med / 1e6
+                    );
                 }
                 println!("{line}");
                 // Keep partial results on disk as the run goes.

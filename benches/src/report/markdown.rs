@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::peers::Peer;
+use crate::peers::{Peer, cap_label};
 use crate::throughput::Scenario;
 
 use crate::report::crates;
@@ -90,7 +90,12 @@ fn throughput_row(d: &Results, rt: &str, s: Scenario, cap: usize, peers: &[Peer]
     let cells = peers
         .iter()
         .map(|&p| throughput_cell(d.get(rt, s, cap, p), ours));
-    format!("| {} | {cap} |{}\n", s.label(), row_cells(cells))
+    format!(
+        "| {} | {} |{}\n",
+        s.label(),
+        cap_label(cap),
+        row_cells(cells)
+    )
 }
 
 /// " a | b |": the cells after a row's opening columns.
@@ -134,7 +139,7 @@ fn spread_row(r: &Row) -> String {
         "| {} | {} | {} | {} | {} | {} |",
         r.runtime,
         r.scenario.label(),
-        r.cap,
+        cap_label(r.cap),
         fmt_mps(r.min),
         fmt_mps(r.median),
         fmt_mps(r.max)
@@ -143,7 +148,12 @@ fn spread_row(r: &Row) -> String {
 
 /// "runtime scenario cap": where a row was measured.
 fn place(r: &Row) -> String {
-    format!("{} {} cap {}", r.runtime, r.scenario.label(), r.cap)
+    format!(
+        "{} {} cap {}",
+        r.runtime,
+        r.scenario.label(),
+        cap_label(r.cap)
+    )
 }
 
 fn reclose_vars(v: &mut Vars, d: &Results) {

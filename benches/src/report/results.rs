@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::peers::Peer;
+use crate::peers::{Peer, parse_cap};
 use crate::throughput::Scenario;
 
 /// One summary row of throughput.csv.
@@ -10,6 +10,7 @@ use crate::throughput::Scenario;
 pub struct Row {
     pub runtime: String,
     pub scenario: Scenario,
+    /// [`crate::peers::UNBOUNDED`] for `unbounded`.
     pub cap: usize,
     pub peer: Peer,
     pub reps: usize,
@@ -40,7 +41,7 @@ fn parse_row(line: &str) -> Row {
             producers: f[2].parse().expect("producers"),
             consumers: f[3].parse().expect("consumers"),
         },
-        cap: f[4].parse().expect("capacity"),
+        cap: parse_cap(f[4]).unwrap_or_else(|| panic!("bad capacity {}", f[4])),
         peer: Peer::from_key(f[5]).unwrap_or_else(|| panic!("unknown peer {}", f[5])),
         reps: f[6].parse().expect("reps"),
         median: num(7),
@@ -122,4 +123,22 @@ fn first_seen<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
         }
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::peers::UNBOUNDED;
+
+    #[test]
+    fn parses_unbounded_rows() {
+        let csv = "header\n\
+            multi_thread(2),4x4,4,4,unbounded,ours,5,1e7,1e7,1e7,0,0,,,\n\
+            multi_thread(2),4x4,4,4,unbounded,crossbeam-segqueue,5,1e7,1e7,1e7,0,0,1,1,1\n\
+            multi_thread(2),4x4,4,4,16,ours,5,1e7,1e7,1e7,0,0,,,\n";
+        let rows = parse_throughput(csv);
+        assert_eq!(rows[0].cap, UNBOUNDED);
+        assert_eq!(rows[1].peer, Peer::Crossbeam);
+        assert_eq!(rows[2].cap, 16);
+    }
 }

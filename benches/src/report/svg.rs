@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::peers::Peer;
+use crate::peers::{Peer, cap_label};
 use crate::throughput::Scenario;
 
 use crate::report::results::{Results, shape};
@@ -152,8 +152,9 @@ impl Chart {
     ) {
         let (scenario, cap) = cell;
         let scen = scenario.key();
+        let cap = cap_label(cap);
         for (pi, p) in self.peers.iter().enumerate() {
-            let Some(v) = d.median(rt, scenario, cap, *p) else {
+            let Some(v) = d.median(rt, scenario, cell.1, *p) else {
                 continue;
             };
             let y = self.y_of(v, y0);

@@ -1,7 +1,7 @@
 //! Speed targets: read from `benches/report/targets.txt` (its header explains the columns) and
 //! checked against the results.
 
-use crate::peers::Peer;
+use crate::peers::{Peer, cap_label, parse_cap};
 use crate::throughput::Scenario;
 
 use crate::report::results::{Results, shape};
@@ -70,7 +70,7 @@ fn parse_spec(line: &str) -> Option<Spec> {
     Some(Spec {
         runtime: (runtime != "*").then(|| runtime.to_string()),
         scenario: Scenario::parse(scenario)?,
-        cap: cap.parse().ok()?,
+        cap: parse_cap(cap)?,
         versus: Peer::from_key(peer)?,
         versus_cell,
         need: need.parse().ok()?,
@@ -80,7 +80,7 @@ fn parse_spec(line: &str) -> Option<Spec> {
 /// `SCENARIO/CAP`.
 fn parse_cell(cell: &str) -> Option<(Scenario, usize)> {
     let (scenario, cap) = cell.split_once('/')?;
-    Some((Scenario::parse(scenario)?, cap.parse().ok()?))
+    Some((Scenario::parse(scenario)?, parse_cap(cap)?))
 }
 
 impl Spec {
@@ -105,13 +105,14 @@ impl Spec {
     }
 
     fn describe(&self, rt: &str) -> String {
-        let (s, cap, peer) = (self.scenario, self.cap, self.versus.key());
+        let (s, cap, peer) = (self.scenario, cap_label(self.cap), self.versus.key());
         match self.versus_cell {
             None => format!("{rt}: {} cap {cap}: ours / {peer}", s.label()),
             Some((vs, vcap)) => format!(
-                "{rt}: ours {} cap {cap} / {peer} {} cap {vcap}",
+                "{rt}: ours {} cap {cap} / {peer} {} cap {}",
                 shape(s),
-                shape(vs)
+                shape(vs),
+                cap_label(vcap)
             ),
         }
     }
@@ -185,5 +186,13 @@ mod tests {
         assert!(parse_spec("* 4x4 16 nobody 1.5").is_none());
         assert!(parse_spec("* 4x4 16 flume").is_none());
         assert!(parse_spec("* 4x4 16 ours@4x4 0.7").is_none());
+    }
+
+    #[test]
+    fn parses_unbounded_specs() {
+        let s = parse_spec("*  4x4  unbounded  kanal@4x4/unbounded  1.0").expect("spec");
+        assert_eq!(s.cap, crate::peers::UNBOUNDED);
+        assert_eq!(s.versus_cell.map(|c| c.1), Some(crate::peers::UNBOUNDED));
+        assert_eq!(parse_spec("* 4x4 16 kanal 1.0").expect("spec").cap, 16);
     }
 }
