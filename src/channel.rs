@@ -16,14 +16,19 @@ use crate::sync::Arc;
 
 /// Creates a bounded multi-producer multi-consumer channel holding at most `capacity` values.
 ///
+/// Up to a capacity of 65,536 the buffer is allocated here, once, and sending and receiving never allocate.
+/// Above it, values live in blocks of 31 allocated as the channel fills and given back as it drains (as in
+/// [`unbounded_channel`]): memory follows occupancy.
+///
 /// Both handles are clonable. When every [`Sender`] is gone, receivers get what is inside, then `None`; when
 /// every [`Receiver`] is gone, the values inside are dropped and every send fails, giving its value back.
 ///
 /// # Panics
 ///
-/// If `capacity` is 0 (a rendezvous channel is not supported), above 2^28 − 1 on 64-bit targets
-/// (4,095 on 32-bit ones: an index word holds a position, flags and a count of reserved slots), or so
-/// large that the buffer cannot be allocated.
+/// If `capacity` is 0 (a rendezvous channel is not supported), above 2^39 − 1 on 64-bit targets (2^23 − 1
+/// on 32-bit ones: an index word holds a position, flags and a count), or so large that the buffer (up
+/// to 65,536) or a block (above) cannot be allocated. Above 65,536 (4,095 on 32-bit targets) at most
+/// 1,048,575 permits (15 on 32-bit targets) can be held at once; more panics.
 ///
 /// # Examples
 ///

@@ -52,13 +52,17 @@ pub struct Queue<T> {
 impl<T> Queue<T> {
     /// Creates an empty queue that holds at most `capacity` values.
     ///
-    /// The buffer is allocated here, once; sending and receiving never allocate.
+    /// Up to a capacity of 65,536 the buffer is allocated here, once, and sending and receiving never
+    /// allocate. Above it, values live in blocks of 31 allocated as the queue fills and given back as it
+    /// drains (a drained queue keeps at most two): memory follows occupancy, and creating a queue of 2^24 costs
+    /// one block instead of every slot.
     ///
     /// # Panics
     ///
-    /// If `capacity` is 0 (a rendezvous queue is not supported), above 2^28 − 1 on 64-bit targets
-    /// (4,095 on 32-bit ones: an index word holds a position, flags and a count of reserved slots), or so
-    /// large that the buffer cannot be allocated.
+    /// If `capacity` is 0 (a rendezvous queue is not supported), above 2^39 − 1 on 64-bit targets (2^23 − 1
+    /// on 32-bit ones: an index word holds a position, flags and a count), or so large that the buffer (up
+    /// to 65,536) or a block (above) cannot be allocated. Above 65,536 (4,095 on 32-bit targets) at most
+    /// 1,048,575 permits (15 on 32-bit targets) can be held at once; more panics.
     ///
     /// # Examples
     ///
@@ -71,6 +75,14 @@ impl<T> Queue<T> {
     pub fn new(capacity: usize) -> Self {
         Queue {
             shared: Arc::new(Shared::bounded(capacity)),
+        }
+    }
+
+    /// A queue of `capacity` on the block list whatever the capacity (see `Shared::bounded_list`).
+    #[cfg(all(test, any(loom, shuttle)))]
+    pub(crate) fn on_block_list(capacity: usize) -> Self {
+        Queue {
+            shared: Arc::new(Shared::bounded_list(capacity)),
         }
     }
 

@@ -6,8 +6,6 @@ use std::task::{Context, Poll};
 
 use crate::coop;
 use crate::error::{TryRecvError, TrySendError};
-use crate::storage::list::List;
-use crate::storage::ring::Ring;
 use crate::storage::{Popped, Pushed, Storage};
 use crate::sync::{AtomicBool, AtomicUsize, Ordering, fence, unwinding_out_of_a_model};
 use crate::waiters::{Gate, WaitList, WaiterId, wake_all};
@@ -32,15 +30,23 @@ impl<T> Shared<T> {
     /// A bounded queue with no channel handle yet (`Queue` handles are not counted).
     ///
     /// # Panics
-    /// As [`Ring::new`].
+    /// As [`Storage::bounded`].
     #[track_caller]
     pub(crate) fn bounded(capacity: usize) -> Self {
-        Self::with(Storage::Bounded(Ring::new(capacity)))
+        Self::with(Storage::bounded(capacity))
+    }
+
+    /// A bounded queue on a block list whatever its capacity, for the in-crate models (which cannot fill
+    /// the 65,536 values above which a bounded queue is a list).
+    #[cfg(all(test, any(loom, shuttle)))]
+    pub(crate) fn bounded_list(capacity: usize) -> Self {
+        Self::with(Storage::List(crate::storage::list::List::bounded(capacity)))
     }
 
     /// An unbounded queue with no channel handle yet.
+    #[track_caller]
     pub(crate) fn unbounded() -> Self {
-        Self::with(Storage::Unbounded(List::new()))
+        Self::with(Storage::unbounded())
     }
 
     fn with(storage: Storage<T>) -> Self {

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use common::drop_ledger::{DropLedger, Tracked};
 use common::waker::counting_waker;
-use tokio_mpmc::Queue;
+use tokio_mpmc::{Queue, TrySendError};
 
 /// Runs `body` on its own thread and fails the test if it does not finish within 10 s: a lock taken twice by
 /// one thread hangs for ever, and a hung test must fail, not stall the suite.
@@ -288,9 +288,35 @@ fn close_is_a_future_ready_at_once() {
 
 #[test]
 fn a_capacity_beyond_the_index_words_panics_before_allocating() {
-    // 2^28 − 1 is the largest capacity on 64-bit targets; 2^28 needs a wider count field than a word has.
+    // 2^39 − 1 is the largest capacity on 64-bit targets (a block list's positions must not wrap the word).
     #[cfg(target_pointer_width = "64")]
-    assert_panics_at_this_line!(Queue::<u8>::new(1 << 28));
+    assert_panics_at_this_line!(Queue::<u8>::new(1 << 39));
     #[cfg(target_pointer_width = "32")]
-    assert_panics_at_this_line!(Queue::<u8>::new(1 << 12));
+    assert_panics_at_this_line!(Queue::<u8>::new(1 << 23));
+}
+
+#[test]
+fn a_large_capacity_is_cheap_to_create_and_still_bounds_the_queue() {
+    // Above 65,536 a bounded queue is a block list: 2^28 would have been 4 GiB of slots up front.
+    let queue = Queue::<u64>::new(1 << 28);
+    assert_eq!(queue.capacity(), 1 << 28);
+    let queue = Queue::<u64>::new(70_000);
+    for value in 0..70_000 {
+        queue.try_send(value).unwrap();
+    }
+    assert!(queue.is_full());
+    assert_eq!(queue.try_send(7), Err(TrySendError::Full(7)));
+    assert_eq!(queue.try_reserve().unwrap_err(), TrySendError::Full(()));
+    assert_eq!(queue.try_receive(), Ok(0));
+    let permit = queue.try_reserve().unwrap();
+    assert_eq!(
+        queue.try_send(8),
+        Err(TrySendError::Full(8)),
+        "the permit holds the free slot"
+    );
+    permit.send(70_000);
+    for value in 1..=70_000 {
+        assert_eq!(queue.try_receive(), Ok(value));
+    }
+    assert!(queue.is_empty());
 }

@@ -1,6 +1,6 @@
 #![cfg(not(any(loom, shuttle)))]
-//! Memory that follows occupancy (issue: unbounded flavour): the bytes an unbounded queue holds, measured by
-//! a global allocator that counts live bytes, after a spike of 1,000,000 values and a drain. The binary has
+//! Memory that follows occupancy: the bytes an unbounded queue and a large bounded channel hold, measured by
+//! a global allocator that counts live bytes, when new, after a spike of 1,000,000 values and after a drain. The binary has
 //! one test, so nothing else allocates while it counts.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -51,9 +51,40 @@ fn live() -> isize {
 const DRAINED_BOUND: isize = 2 * 1024;
 
 #[test]
-fn unbounded_memory_follows_occupancy() {
+fn memory_follows_occupancy() {
     a_queue_returns_to_a_small_bound_after_a_spike_and_a_drain();
     a_channel_frees_its_blocks_as_receivers_drain_it_concurrently();
+    a_large_bounded_channel_costs_a_block_to_create_and_returns_to_it_after_a_drain();
+}
+
+/// Above a capacity of 65,536 a bounded channel is a block list: `channel(1 << 24)` allocates one block, not
+/// 2^24 slots (256 MiB of `u64`s as a ring), and gives its memory back after a spike.
+fn a_large_bounded_channel_costs_a_block_to_create_and_returns_to_it_after_a_drain() {
+    let before = live();
+    let (tx, rx) = tokio_mpmc::channel::<u64>(1 << 24);
+    let created = live() - before;
+    for value in 0..1_000_000 {
+        tx.try_send(value).unwrap();
+    }
+    let spike = live() - before;
+    for value in 0..1_000_000 {
+        assert_eq!(rx.try_recv(), Ok(value));
+    }
+    let drained = live() - before;
+    drop((tx, rx));
+    let dropped = live() - before;
+    eprintln!(
+        "channel::<u64>(1 << 24): {created} B created, {spike} B holding 1,000,000 values, {drained} B after the drain"
+    );
+    assert_eq!(dropped, 0, "dropping the channel frees everything");
+    assert!(
+        created <= 4 * 1024,
+        "creating it costs a block: {created} B"
+    );
+    assert!(
+        drained - created <= DRAINED_BOUND,
+        "a drained channel keeps at most two blocks: {drained} B, {created} B when new"
+    );
 }
 
 fn a_queue_returns_to_a_small_bound_after_a_spike_and_a_drain() {

@@ -1044,3 +1044,64 @@ fn i9_a_block_is_reused_only_once_its_last_reader_is_done() {
         },
     );
 }
+
+/// I1 on a bounded block list (the storage of capacities above 65,536; capacity 1 here, blocks of 2): a sender
+/// waiting on the full list is woken by a receive, across a block boundary.
+#[test]
+fn i1_a_sender_waiting_on_a_full_block_list_is_woken_by_a_receive() {
+    explore(
+        "i1_a_sender_waiting_on_a_full_block_list_is_woken_by_a_receive",
+        None,
+        || {
+            let queue = Queue::on_block_list(1);
+            queue.try_send(0).unwrap();
+            assert_eq!(queue.try_receive(), Ok(0));
+            queue.try_send(1).unwrap();
+            let sender = {
+                let queue = queue.clone();
+                thread::spawn(move || block_on(queue.send(2)))
+            };
+            assert_eq!(queue.try_receive(), Ok(1));
+            sender.join().unwrap().unwrap();
+            assert_eq!(queue.try_receive(), Ok(2));
+        },
+    );
+}
+
+/// I4 on a bounded block list: two producers race a consumer on capacity 1; never more than one value
+/// inside, and what was accepted is what was received or is still inside.
+#[test]
+fn i4_a_bounded_block_list_never_exceeds_its_capacity() {
+    explore(
+        "i4_a_bounded_block_list_never_exceeds_its_capacity",
+        Some(3),
+        || {
+            let queue = Queue::on_block_list(1);
+            let producers: Vec<_> = (0..2)
+                .map(|producer| {
+                    let queue = queue.clone();
+                    thread::spawn(move || {
+                        let mut accepted = 0;
+                        for value in 0..2 {
+                            if queue.try_send(producer * 10 + value).is_ok() {
+                                accepted += 1;
+                            }
+                            assert!(queue.len() <= 1);
+                        }
+                        accepted
+                    })
+                })
+                .collect();
+            let received = usize::from(queue.try_receive().is_ok());
+            assert!(queue.len() <= 1);
+            let accepted: usize = producers.into_iter().map(|p| p.join().unwrap()).sum();
+            let inside = queue.len();
+            assert!(inside <= 1);
+            assert!(
+                accepted <= 1 + received,
+                "{accepted} accepted, {received} received"
+            );
+            assert_eq!(accepted, received + inside);
+        },
+    );
+}

@@ -95,6 +95,8 @@ struct Shape {
     items: usize,
     /// Whether the producers and consumers other than number 0 are fickle (cancel, leave).
     fickle: bool,
+    /// A bounded queue on the block list (the storage above 65,536) rather than the ring.
+    block_list: bool,
 }
 
 /// The main models: 3 producers × 3 consumers, 3 values each, fickle tasks.
@@ -104,17 +106,18 @@ const FULL: Shape = Shape {
     consumers: 3,
     items: 3,
     fickle: true,
+    block_list: false,
 };
 /// A [`Shape`]'s capacity for [`Queue::unbounded`] (blocks of 3 slots under shuttle: 9 values cross two
 /// block boundaries).
 const UNBOUNDED: usize = usize::MAX;
 
-/// The queue of a model of `capacity` ([`UNBOUNDED`] or a bound).
-fn queue_of(capacity: usize) -> Queue<Item> {
-    if capacity == UNBOUNDED {
-        Queue::unbounded()
-    } else {
-        Queue::new(capacity)
+/// The queue of a model of `shape`: unbounded, a ring, or a bounded block list.
+fn queue_of(shape: Shape) -> Queue<Item> {
+    match shape.capacity {
+        UNBOUNDED => Queue::unbounded(),
+        capacity if shape.block_list => Queue::on_block_list(capacity),
+        capacity => Queue::new(capacity),
     }
 }
 
@@ -385,7 +388,7 @@ fn spawn_workers(
 
 /// The drain model: close only once every producer finished and every delivered value was received.
 fn close_after_drain(shape: Shape) {
-    let queue = queue_of(shape.capacity);
+    let queue = queue_of(shape);
     let (producers, consumers, receptions) = spawn_workers(&queue, shape);
     let sends: Vec<_> = producers.into_iter().map(join).collect();
     assert!(
@@ -411,7 +414,7 @@ fn close_after_drain(shape: Shape) {
 
 /// The race model: two closers close at random moments while producers send and consumers receive.
 fn close_races(shape: Shape) {
-    let queue = queue_of(shape.capacity);
+    let queue = queue_of(shape);
     let closers: Vec<_> = (0..2).map(|_| spawn(close_later(queue.clone()))).collect();
     let (producers, consumers, _receptions) = spawn_workers(&queue, shape);
     let sends: Vec<_> = producers.into_iter().map(join).collect();
@@ -444,6 +447,21 @@ fn close_races_capacity_2() {
     });
 }
 
+fn close_after_drain_block_list_capacity_1() {
+    close_after_drain(Shape {
+        block_list: true,
+        ..FULL
+    });
+}
+
+fn close_races_block_list_capacity_2() {
+    close_races(Shape {
+        capacity: 2,
+        block_list: true,
+        ..FULL
+    });
+}
+
 fn close_after_drain_unbounded() {
     close_after_drain(Shape {
         capacity: UNBOUNDED,
@@ -467,6 +485,7 @@ fn close_after_drain_2x1_capacity_1() {
         consumers: 1,
         items: 2,
         fickle: false,
+        block_list: false,
     });
 }
 
@@ -1000,6 +1019,25 @@ fn channel_handles_come_and_go_lose_no_wakeup_and_deliver_exactly_once_in_order(
 #[test]
 fn close_after_drain_unbounded_loses_no_wakeup_and_delivers_exactly_once_in_order() {
     check("close_after_drain_unbounded", close_after_drain_unbounded);
+}
+
+/// I1–I5 on a bounded block list (the storage above a capacity of 65,536), capacity 1, blocks of 3: senders
+/// wait, are woken by receives and overtaken as on the ring.
+#[test]
+fn close_after_drain_block_list_capacity_1_loses_no_wakeup_and_delivers_exactly_once_in_order() {
+    check(
+        "close_after_drain_block_list_capacity_1",
+        close_after_drain_block_list_capacity_1,
+    );
+}
+
+/// I3 under a racing close on a bounded block list, capacity 2.
+#[test]
+fn close_races_block_list_capacity_2_refuses_later_sends_and_drains_exactly_once() {
+    check(
+        "close_races_block_list_capacity_2",
+        close_races_block_list_capacity_2,
+    );
 }
 
 /// I3 under a racing close on the unbounded flavour, as

@@ -1,8 +1,14 @@
 //! The unbounded lock-free block list: crossbeam's `SegQueue` (crossbeam-queue 0.3, MIT OR Apache-2.0, by the
 //! crossbeam developers), written on the sync facade so that loom and shuttle see every atomic, and given the
 //! same words as the ring ([`super::ring`]): flags for the waiter protocol, *reservations* (permits) in the tail
-//! and *promises* (values held for woken receivers) in the head. Senders never wait on it: a push never fails
-//! `Full`.
+//! and *promises* (values held for woken receivers) in the head.
+//!
+//! Unbounded, a push never fails `Full` and senders never wait. Bounded (the storage of capacities above
+//! 65,536, see [`super::Storage::bounded`]), a newcomer push or reservation needs room: the values inside (its
+//! tail word's position against the head) plus the reservations held (its count) stay within the capacity.
+//! The head is read after a `SeqCst` fence and may be stale, which only overstates what is inside: a stale
+//! `Full` is answered only if the tail word is unchanged, and a waiting sender's re-check (after its `WAITING`
+//! bit is set in the head) reads the head that every later pop moves, as on the ring.
 //!
 //! # Blocks and positions
 //!
@@ -21,21 +27,22 @@
 //! `head` and `tail` are *words*, each beside a pointer to the block its position is in:
 //!
 //! ```text
-//!   | position ........ | count (COUNT_BITS) | CLOSED | QUEUED | WAITING |
+//!   | position ........ | count (COUNT_BITS) | CLOSED (tail) / HAS_NEXT (head) | QUEUED | WAITING |
 //!     ONE_POSITION        COUNT_UNIT = 8       4        2        1
 //! ```
 //!
 //! with 20 count bits on 64-bit targets (4 on 32-bit ones). Positions wrap with the word, which is sound
 //! because `LAP` divides the number of positions (a power of two).
-//! - `tail`'s count `r`: reservations held (permits). A newcomer push ignores it (the list has room for
-//!   everyone); a push through a reservation drops it by one in the same compare-exchange that claims its
-//!   position. Pops report `Closed` only once the tail is closed with `r == 0`: from then on it never moves.
+//! - `tail`'s count `r`: reservations held (permits). Unbounded, a newcomer push ignores it; bounded, it
+//!   counts against the capacity; a push through a reservation drops it by one in the same compare-exchange
+//!   that claims its position. Pops report `Closed` only once the tail is closed with `r == 0`: from then on
+//!   it never moves.
 //! - `head`'s count `g`: values *promised* to woken receivers. A newcomer pop needs a value beyond the `g`
 //!   promised ones (pushes that claimed a position count) but still takes the oldest: promises are a count, so
 //!   FIFO order is kept. A pop through a promise needs no check and drops `g` by one.
 //! - `tail & CLOSED`, `tail & WAITING` (receivers wait), `head & WAITING` (senders wait), `tail & QUEUED` and
-//!   `head & QUEUED` mean what they mean on the ring. Senders never wait here, so the senders' bits are kept
-//!   but stop no push.
+//!   `head & QUEUED` mean what they mean on the ring (unbounded, senders never wait, so their bits stay
+//!   clear).
 //!
 //! Every compare-exchange compares the whole word, so it fails if a flag or a count changed meanwhile; the
 //! move past a sentinel is a `fetch_add`, which keeps them.
@@ -53,6 +60,7 @@
 //! operation in flight can add one more (a push that got the next block ready but lost the race to install
 //! it, or a block whose last reader is still reading).
 
+use std::alloc::{Layout, alloc};
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 use std::ptr;
@@ -90,6 +98,10 @@ const WAITING: usize = 1;
 const QUEUED: usize = 2;
 /// Tail only: the list is closed.
 const CLOSED: usize = 4;
+/// Head only (the same bit as the tail's `CLOSED`): the tail was seen in a later block, so every slot of the
+/// head's block from its position on has a claimed value, and a pop with enough of them beyond the promised
+/// ones need not read the tail (crossbeam's `HAS_NEXT`). Cleared when the head moves to the next block.
+const HAS_NEXT: usize = 4;
 /// Where the count field starts.
 const COUNT_SHIFT: u32 = 3;
 #[cfg(target_pointer_width = "64")]
@@ -173,6 +185,8 @@ struct End<T> {
 }
 
 pub(crate) struct List<T> {
+    /// The bound on values inside plus reservations held; `None` when unbounded.
+    capacity: Option<usize>,
     /// The next pop: `WAITING` (senders wait) | `QUEUED` (receivers queue) | `g`.
     head: CachePadded<End<T>>,
     /// The next push: `WAITING` (receivers wait) | `QUEUED` (senders queue) | `CLOSED` | `r`.
@@ -227,10 +241,42 @@ fn values_between(head: usize, tail: usize) -> usize {
     values_before(start + distance) - values_before(start)
 }
 
+/// The largest bound a list takes: positions (sentinels included) must stay far from wrapping the word.
+pub(crate) const MAX_CAPACITY: usize = POSITION_MASK / 4;
+
 impl<T> List<T> {
-    /// Creates an empty list with its first block.
+    /// Creates an empty unbounded list with its first block.
+    ///
+    /// # Panics
+    /// If that block cannot be allocated.
+    #[track_caller]
     pub(crate) fn new() -> Self {
+        Self::with_capacity(None)
+    }
+
+    /// Creates an empty list that holds at most `capacity` values and reservations: a bounded queue whose
+    /// memory follows occupancy.
+    ///
+    /// # Panics
+    /// If `capacity` is 0 or above [`MAX_CAPACITY`].
+    #[track_caller]
+    pub(crate) fn bounded(capacity: usize) -> Self {
+        assert!(
+            (1..=MAX_CAPACITY).contains(&capacity),
+            "tokio_mpmc: capacity {capacity} is too large"
+        );
+        Self::with_capacity(Some(capacity))
+    }
+
+    /// The bound, `None` when unbounded.
+    pub(crate) fn capacity(&self) -> Option<usize> {
+        self.capacity
+    }
+
+    #[track_caller]
+    fn with_capacity(capacity: Option<usize>) -> Self {
         let list = List {
+            capacity,
             head: CachePadded(End {
                 word: AtomicUsize::new(0),
                 block: AtomicPtr::new(ptr::null_mut()),
@@ -252,23 +298,34 @@ impl<T> List<T> {
     }
 
     /// A new empty block on the heap (built in place: a block of large `T`s would not fit on the stack).
+    ///
+    /// # Panics
+    /// If the block cannot be allocated (a huge `T`): a panic, not an abort, as the ring's.
+    #[track_caller]
     fn allocate_block(&self) -> *mut Block<T> {
-        let mut block = Box::<Block<T>>::new_uninit();
-        let raw = block.as_mut_ptr();
-        // SAFETY: `raw` points to the allocation, valid for writes and not yet shared; each field is written
-        // exactly once (the slots one by one through a pointer to the array's first), so the block is fully
-        // initialised when `assume_init` runs.
-        let block = unsafe {
+        let layout = Layout::new::<Block<T>>();
+        // SAFETY: a block is never zero-sized (every slot has a state word).
+        let raw = unsafe { alloc(layout) }.cast::<Block<T>>();
+        if raw.is_null() {
+            panic!(
+                "tokio_mpmc: a block of {BLOCK_CAP} values ({} bytes) cannot be allocated",
+                layout.size()
+            );
+        }
+        // SAFETY: `raw` points to a fresh allocation of a block's layout, valid for writes and not yet shared;
+        // each field is written exactly once (the slots one by one through a pointer to the array's first),
+        // so the block is fully initialised afterwards, and `Box::from_raw` in `free_block` frees it with the
+        // same layout.
+        unsafe {
             (&raw mut (*raw).next).write(AtomicPtr::new(ptr::null_mut()));
             let slots = (&raw mut (*raw).slots).cast::<Slot<T>>();
             for index in 0..BLOCK_CAP {
                 slots.add(index).write(Slot::new());
             }
-            block.assume_init()
-        };
+        }
         #[cfg(all(test, not(loom), not(shuttle)))]
         self.live_blocks.fetch_add(1, Ordering::Relaxed);
-        Box::into_raw(block)
+        raw
     }
 
     /// Frees `block`.
@@ -340,11 +397,36 @@ impl<T> List<T> {
         unsafe { self.recycle(block) };
     }
 
-    /// Pushes `value` as a newcomer. The list is unbounded: there is always room, so the only error is
-    /// `Closed`. On success, tells whether receivers may be waiting (`tail & WAITING` was set).
+    /// Whether `more` values or reservations fit beside those of the tail word `tail` (always, unbounded). A
+    /// `false` is only sure while `tail` is the current word: the caller re-reads it before answering `Full`.
+    fn has_room(&self, tail: usize, more: usize) -> bool {
+        let Some(capacity) = self.capacity else {
+            return true;
+        };
+        // SeqCst fence: do not read a `head` older than the stamps and words read before (as the ring's
+        // `full_at`). A stale `head` only overstates what is inside: never room that is not there.
+        fence(Ordering::SeqCst);
+        let head = self.head.word.load(Ordering::Relaxed);
+        let inside = values_between(position(head), position(tail));
+        // A `head` past `tail` (which is then stale) reads as a huge distance: no room, and the caller retries.
+        inside
+            .checked_add(count(tail) + more)
+            .is_some_and(|total| total <= capacity)
+    }
+
+    /// Whether the tail word is still `tail` (a bounded list's `Full` is answered only then).
+    fn tail_is(&self, tail: usize) -> bool {
+        // Relaxed: compared with the word the caller read; a change means retry.
+        self.tail.word.load(Ordering::Relaxed) == tail
+    }
+
+    /// Pushes `value` as a newcomer: on a bounded list only into room beyond the values and reservations
+    /// inside, and not while senders are queued. On success, tells whether receivers may be waiting
+    /// (`tail & WAITING` was set).
     ///
     /// # Errors
-    /// `Closed(value)` once [`List::close`] was called.
+    /// `Full(value)` on a bounded list without room (or with senders queued); `Closed(value)` once
+    /// [`List::close`] was called.
     pub(crate) fn try_push(&self, value: T) -> Result<Pushed, TrySendError<T>> {
         self.push(value, By::Newcomer)
     }
@@ -376,6 +458,18 @@ impl<T> List<T> {
                 By::Newcomer => {
                     if tail & CLOSED != 0 {
                         break Err(TrySendError::Closed(value));
+                    }
+                    if tail & QUEUED != 0 && self.capacity.is_some() {
+                        // Senders are queued (they wait only on a bounded list): the room is theirs.
+                        break Err(TrySendError::Full(value));
+                    }
+                    if !self.has_room(tail, 1) {
+                        if self.tail_is(tail) {
+                            break Err(TrySendError::Full(value));
+                        }
+                        // Acquire: as above.
+                        tail = self.tail.word.load(Ordering::Acquire);
+                        continue;
                     }
                     0
                 }
@@ -448,14 +542,26 @@ impl<T> List<T> {
         result
     }
 
-    /// Reserves `count` slots (permits) as a newcomer: always room on an unbounded list.
+    /// Reserves `count` slots (permits) as a newcomer: on a bounded list only with room for them beside the
+    /// values and reservations inside, and not while senders are queued; always on an unbounded one.
     ///
     /// # Errors
-    /// `Closed(())` once the list is closed.
+    /// `Full(())` on a bounded list without room (or with senders queued); `Closed(())` once the list is
+    /// closed.
     ///
     /// # Panics
     /// If more than `COUNT_MAX` reservations would be held at once (2^20 - 1 on 64-bit targets, 15 on 32-bit).
     pub(crate) fn try_reserve(&self, count: usize) -> Result<(), TrySendError<()>> {
+        self.reserve(count, By::Newcomer)
+    }
+
+    /// Reserves one slot for the oldest queued sender (the caller serves the queue, so `QUEUED` does not stop
+    /// it). Returns whether there was room (always, unless closed, on an unbounded list).
+    pub(crate) fn reserve_for_queued(&self) -> bool {
+        self.reserve(1, By::Holder).is_ok()
+    }
+
+    fn reserve(&self, count: usize, by: By) -> Result<(), TrySendError<()>> {
         debug_assert!(count > 0, "reserved nothing");
         // Relaxed: only a guess, checked by the compare-exchange; no block is touched.
         let mut tail = self.tail.word.load(Ordering::Relaxed);
@@ -463,14 +569,23 @@ impl<T> List<T> {
             if tail & CLOSED != 0 {
                 return Err(TrySendError::Closed(()));
             }
+            if by == By::Newcomer && tail & QUEUED != 0 && self.capacity.is_some() {
+                return Err(TrySendError::Full(()));
+            }
+            if !self.has_room(tail, count) {
+                if self.tail_is(tail) {
+                    return Err(TrySendError::Full(()));
+                }
+                // Relaxed: as above.
+                tail = self.tail.word.load(Ordering::Relaxed);
+                continue;
+            }
             let held = self::count(tail);
             if held
                 .checked_add(count)
                 .is_none_or(|total| total > COUNT_MAX)
             {
-                panic!(
-                    "tokio_mpmc: more than {COUNT_MAX} permits held at once on an unbounded channel"
-                );
+                panic!("tokio_mpmc: more than {COUNT_MAX} permits held at once on one channel");
             }
             // SeqCst: as `push`.
             match self.tail.word.compare_exchange_weak(
@@ -483,11 +598,6 @@ impl<T> List<T> {
                 Err(current) => tail = current,
             }
         }
-    }
-
-    /// Reserves one slot for the oldest queued sender. Returns `false` only once the list is closed.
-    pub(crate) fn reserve_for_queued(&self) -> bool {
-        self.try_reserve(1).is_ok()
     }
 
     /// Releases `count` reservations that will not be pushed through. Returns whether that left a closed list
@@ -541,7 +651,15 @@ impl<T> List<T> {
                 continue;
             }
             let promised = count(head);
+            let mut has_next = head & HAS_NEXT;
             let used = match by {
+                // With the tail in a later block, the rest of this block is claimed: enough beyond the promised
+                // values, without reading the tail.
+                By::Newcomer
+                    if head & QUEUED == 0 && has_next != 0 && BLOCK_CAP - offset > promised =>
+                {
+                    0
+                }
                 By::Newcomer => {
                     // SeqCst fence: do not read a `tail` older than the `head` just read (crossbeam's
                     // argument), or a value could seem missing, or present past the end.
@@ -557,6 +675,9 @@ impl<T> List<T> {
                             TryRecvError::Empty
                         });
                     }
+                    if position(tail) / LAP != position(head) / LAP {
+                        has_next = HAS_NEXT;
+                    }
                     0
                 }
                 By::Holder => {
@@ -567,7 +688,11 @@ impl<T> List<T> {
             // Acquire: pairs with the Release store of the pop that moved the head to this block.
             let block = self.head.block.load(Ordering::Acquire);
             // Keeps the flags and the rest of the count; the compare-exchange fails if any of them changed.
-            let new_head = (head - used).wrapping_add(ONE_POSITION);
+            // `HAS_NEXT` is learned, kept, or (moving to the sentinel, so that the next block starts without
+            // it) cleared.
+            let last = offset + 1 == BLOCK_CAP;
+            let has_next = if last { 0 } else { has_next };
+            let new_head = ((head & !HAS_NEXT | has_next) - used).wrapping_add(ONE_POSITION);
             // SeqCst: see `push`. Acquire on failure: as the loads above.
             match self.head.word.compare_exchange_weak(
                 head,
@@ -576,7 +701,6 @@ impl<T> List<T> {
                 Ordering::Acquire,
             ) {
                 Ok(_) => {
-                    let last = offset + 1 == BLOCK_CAP;
                     if last {
                         // SAFETY: `block` is the block of the position we claimed (see the Acquire loads
                         // above); it lives at least until our value is read out, which only we do.
@@ -984,7 +1108,36 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "permits held at once on an unbounded channel")]
+    fn a_bounded_list_holds_values_plus_reservations_up_to_its_capacity() {
+        let list = List::bounded(40);
+        for value in 0..39 {
+            list.try_push(value).unwrap();
+        }
+        list.try_reserve(1).unwrap();
+        assert!(matches!(list.try_push(99), Err(TrySendError::Full(99))));
+        assert_eq!(list.try_reserve(1), Err(TrySendError::Full(())));
+        // A reservation counts until it is used or released; the value pushed through it is the 40th.
+        list.push_reserved(39, false).unwrap();
+        assert_eq!(list.len(), 40);
+        assert!(matches!(list.try_push(99), Err(TrySendError::Full(99))));
+        assert_eq!(value_of(list.try_pop().unwrap()), 0);
+        list.try_push(40).unwrap();
+        // Queued senders (hand-off) take the room before newcomers; the serving side still reserves it.
+        assert_eq!(value_of(list.try_pop().unwrap()), 1);
+        list.set_senders_queued(true);
+        assert!(matches!(list.try_push(98), Err(TrySendError::Full(98))));
+        assert!(list.reserve_for_queued());
+        assert!(!list.reserve_for_queued(), "no room left");
+        list.set_senders_queued(false);
+        list.push_reserved(41, false).unwrap();
+        for value in 2..=41 {
+            assert_eq!(value_of(list.try_pop().unwrap()), value);
+        }
+        assert_eq!(list.try_pop(), Err(TryRecvError::Empty));
+    }
+
+    #[test]
+    #[should_panic(expected = "permits held at once on one channel")]
     fn too_many_permits_panic() {
         let list = List::<u8>::new();
         list.try_reserve(COUNT_MAX).unwrap();

@@ -2,9 +2,10 @@
 //! `WAITING` flags of the waiter protocol in the words its operations move, and reports in its results
 //! whether the other side may be waiting. This is the only part of the crate with `unsafe`.
 //!
-//! Two flavours: the bounded [`ring::Ring`] (every slot allocated up front, no allocation afterwards) and the
-//! unbounded [`list::List`] of blocks (memory follows occupancy). [`Storage`] is the one the queue was made
-//! with; both keep the same words (flags and counts), so the waiter protocol above is the same for both.
+//! Two flavours: the [`ring::Ring`] (bounded, every slot allocated up front, no allocation afterwards) and the
+//! [`list::List`] of blocks (unbounded, or bounded by a count: memory follows occupancy). [`Storage`] is the
+//! one the queue was made with: the ring up to [`RING_MAX_CAPACITY`], the list above it and when unbounded.
+//! Both keep the same words (flags and counts), so the waiter protocol above is the same for both.
 
 pub(crate) mod list;
 pub(crate) mod ring;
@@ -18,16 +19,46 @@ use ring::Ring;
 // One per queue, inside its `Arc`: boxing the larger flavour would add a pointer chase to every operation.
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Storage<T> {
-    Bounded(Ring<T>),
-    Unbounded(List<T>),
+    Ring(Ring<T>),
+    List(List<T>),
+}
+
+/// The largest capacity kept in a ring. Above it a bounded queue is a block list: creating it costs one block
+/// instead of every slot (a ring of 2^24 `u64`s allocates 256 MiB up front), and a drained one gives its memory
+/// back. Below it the ring's fixed slots are cheap (at most 1 MiB for `u64`s) and allocation-free.
+#[cfg(target_pointer_width = "64")]
+pub(crate) const RING_MAX_CAPACITY: usize = 1 << 16;
+/// On 32-bit targets, the ring's own limit (its index words hold a position, flags and a count).
+#[cfg(not(target_pointer_width = "64"))]
+pub(crate) const RING_MAX_CAPACITY: usize = 4_095;
+
+impl<T> Storage<T> {
+    /// A queue of at most `capacity` values: a ring, or above [`RING_MAX_CAPACITY`] a bounded block list.
+    ///
+    /// # Panics
+    /// If `capacity` is 0 or too large (see [`Ring::new`] and [`List::bounded`]).
+    #[track_caller]
+    pub(crate) fn bounded(capacity: usize) -> Self {
+        if capacity <= RING_MAX_CAPACITY {
+            Storage::Ring(Ring::new(capacity))
+        } else {
+            Storage::List(List::bounded(capacity))
+        }
+    }
+
+    /// A queue with no bound: a block list.
+    #[track_caller]
+    pub(crate) fn unbounded() -> Self {
+        Storage::List(List::new())
+    }
 }
 
 /// Calls the same method on whichever flavour this is.
 macro_rules! dispatch {
     ($self:ident, $flavour:ident => $call:expr) => {
         match $self {
-            Storage::Bounded($flavour) => $call,
-            Storage::Unbounded($flavour) => $call,
+            Storage::Ring($flavour) => $call,
+            Storage::List($flavour) => $call,
         }
     };
 }
@@ -36,8 +67,8 @@ impl<T> Storage<T> {
     /// The bound, `None` when unbounded.
     pub(crate) fn capacity(&self) -> Option<usize> {
         match self {
-            Storage::Bounded(ring) => Some(ring.capacity()),
-            Storage::Unbounded(_) => None,
+            Storage::Ring(ring) => Some(ring.capacity()),
+            Storage::List(list) => list.capacity(),
         }
     }
 
