@@ -550,7 +550,8 @@ impl<T> List<T> {
     /// closed.
     ///
     /// # Panics
-    /// If more than `COUNT_MAX` reservations would be held at once (2^20 - 1 on 64-bit targets, 15 on 32-bit).
+    /// If more than `COUNT_MAX` reservations (2^20 - 1 on 64-bit targets, 15 on 32-bit) are asked for at once,
+    /// or, unbounded, would be held at once (bounded, that is `Full` until some are released).
     pub(crate) fn try_reserve(&self, count: usize) -> Result<(), TrySendError<()>> {
         self.reserve(count, By::Newcomer)
     }
@@ -585,7 +586,13 @@ impl<T> List<T> {
                 .checked_add(count)
                 .is_none_or(|total| total > COUNT_MAX)
             {
-                panic!("tokio_mpmc: more than {COUNT_MAX} permits held at once on one channel");
+                // One request beyond the field, or any beyond it unbounded, can never be held: a clear panic.
+                // Bounded, the field is full for now, as the room would be: `Full` until some are released.
+                // (Never a panic while serving, under the waiters' lock: that asks for one.)
+                if count > COUNT_MAX || (self.capacity.is_none() && by == By::Newcomer) {
+                    panic!("tokio_mpmc: more than {COUNT_MAX} permits held at once on one channel");
+                }
+                return Err(TrySendError::Full(()));
             }
             // SeqCst: as `push`.
             match self.tail.word.compare_exchange_weak(
