@@ -28,8 +28,8 @@ use crate::sync::Arc;
 /// If `capacity` is 0 (a rendezvous channel is not supported), above 2^39 − 1 on 64-bit targets (2^23 − 1
 /// on 32-bit ones: an index word holds a position, flags and a count), or so large that the buffer (up
 /// to 65,536) or a block (above) cannot be allocated. Above 65,536 (4,095 on 32-bit targets) at most
-/// 1,048,575 permits (15 on 32-bit targets) are held at once: `reserve_many` of more panics, and further
-/// reservations wait as on a full channel.
+/// 1,048,575 permits (15 on 32-bit targets) are held at once: `reserve_many` of more fails at once (as
+/// above the capacity), and further reservations wait as on a full channel.
 ///
 /// # Examples
 ///
@@ -74,8 +74,8 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
 /// follows occupancy. A drained channel keeps at most two blocks (the one in use and one spare), however
 /// large the spike before.
 ///
-/// Permits work as on a bounded channel and never wait; at most 2^20 − 1 (1,048,575; 15 on 32-bit targets)
-/// can be held at once (more panics).
+/// Permits work as on a bounded channel and never wait, up to 2^20 − 1 (1,048,575; 15 on 32-bit targets)
+/// held at once: `reserve_many` of more fails at once, and more single permits wait until some are released.
 ///
 /// # Examples
 ///

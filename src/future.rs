@@ -445,7 +445,8 @@ pub struct ReserveManyFuture<'a, T> {
 
 impl<'a, T> ReserveManyFuture<'a, T> {
     pub(crate) fn new(shared: &'a Shared<T>, count: usize) -> Self {
-        let reservation = (count > 0 && shared.capacity().is_none_or(|capacity| count <= capacity))
+        let reservation = (1..=shared.max_reservation())
+            .contains(&count)
             .then_some(Reservation {
                 shared,
                 count,

@@ -62,8 +62,8 @@ impl<T> Queue<T> {
     /// If `capacity` is 0 (a rendezvous queue is not supported), above 2^39 − 1 on 64-bit targets (2^23 − 1
     /// on 32-bit ones: an index word holds a position, flags and a count), or so large that the buffer (up
     /// to 65,536) or a block (above) cannot be allocated. Above 65,536 (4,095 on 32-bit targets) at most
-    /// 1,048,575 permits (15 on 32-bit targets) are held at once: `reserve_many` of more panics, and further
-    /// reservations wait as on a full channel.
+    /// 1,048,575 permits (15 on 32-bit targets) are held at once: `reserve_many` of more fails at once (as
+    /// above the capacity), and further reservations wait as on a full channel.
     ///
     /// # Examples
     ///

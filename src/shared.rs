@@ -237,17 +237,20 @@ impl<T> Shared<T> {
         self.storage.try_reserve(count)
     }
 
-    /// Reserves `count` free slots without waiting: none for 0, `Full` above the capacity.
+    /// The most slots one reservation can ever hold (the capacity, or the storage's limit below it).
+    pub(crate) fn max_reservation(&self) -> usize {
+        self.storage.max_reservation()
+    }
+
+    /// Reserves `count` free slots without waiting: none for 0, `Full` above what one request can hold.
     pub(crate) fn try_reserve_many(&self, count: usize) -> Result<(), TrySendError<()>> {
         match count {
             0 => Ok(()),
-            count if self.capacity().is_some_and(|capacity| count > capacity) => {
-                Err(if self.is_closed() {
-                    TrySendError::Closed(())
-                } else {
-                    TrySendError::Full(())
-                })
-            }
+            count if count > self.max_reservation() => Err(if self.is_closed() {
+                TrySendError::Closed(())
+            } else {
+                TrySendError::Full(())
+            }),
             count => self.storage.try_reserve(count),
         }
     }

@@ -93,6 +93,15 @@ fn permits_never_wait_and_a_permit_held_across_close_delivers_before_none() {
     let (tx, rx) = unbounded_channel();
     let many = tx.try_reserve_many(1_000).unwrap();
     assert_eq!(many.len(), 1_000);
+    // More than one request can ever hold (2^20 − 1 permits at once) fails at once, never waits nor panics.
+    assert_eq!(
+        tx.try_reserve_many(usize::MAX).unwrap_err(),
+        TrySendError::Full(())
+    );
+    assert!(matches!(
+        tx.reserve_many(1 << 20).now_or_never(),
+        Some(Err(SendError(())))
+    ));
     let permit = tx.reserve().now_or_never().unwrap().unwrap();
     tx.try_send(1).unwrap();
     drop(many);

@@ -273,6 +273,12 @@ impl<T> List<T> {
         self.capacity
     }
 
+    /// The most reservations one request can hold: the capacity, at most what the count field holds.
+    pub(crate) fn max_reservation(&self) -> usize {
+        self.capacity
+            .map_or(COUNT_MAX, |capacity| capacity.min(COUNT_MAX))
+    }
+
     #[track_caller]
     fn with_capacity(capacity: Option<usize>) -> Self {
         let list = List {
@@ -549,9 +555,8 @@ impl<T> List<T> {
     /// `Full(())` on a bounded list without room (or with senders queued); `Closed(())` once the list is
     /// closed.
     ///
-    /// # Panics
-    /// If more than `COUNT_MAX` reservations (2^20 - 1 on 64-bit targets, 15 on 32-bit) are asked for at once,
-    /// or, unbounded, would be held at once (bounded, that is `Full` until some are released).
+    /// More than `COUNT_MAX` reservations (2^20 - 1 on 64-bit targets, 15 on 32-bit) held at once are `Full`
+    /// too, until some are released; a single request beyond [`List::max_reservation`] is refused before.
     pub(crate) fn try_reserve(&self, count: usize) -> Result<(), TrySendError<()>> {
         self.reserve(count, By::Newcomer)
     }
@@ -581,17 +586,12 @@ impl<T> List<T> {
                 tail = self.tail.word.load(Ordering::Relaxed);
                 continue;
             }
-            let held = self::count(tail);
-            if held
-                .checked_add(count)
-                .is_none_or(|total| total > COUNT_MAX)
-            {
-                // One request beyond the field, or any beyond it unbounded, can never be held: a clear panic.
-                // Bounded, the field is full for now, as the room would be: `Full` until some are released.
-                // (Never a panic while serving, under the waiters' lock: that asks for one.)
-                if count > COUNT_MAX || (self.capacity.is_none() && by == By::Newcomer) {
-                    panic!("tokio_mpmc: more than {COUNT_MAX} permits held at once on one channel");
-                }
+            debug_assert!(
+                count <= COUNT_MAX,
+                "larger requests fail before (`max_reservation`)"
+            );
+            if self::count(tail) + count > COUNT_MAX {
+                // The count field is full for now, as the room would be: `Full` until some are released.
                 return Err(TrySendError::Full(()));
             }
             // SeqCst: as `push`.
@@ -1144,11 +1144,16 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "permits held at once on one channel")]
-    fn too_many_permits_panic() {
+    fn permits_beyond_the_count_field_are_full_until_some_are_released() {
         let list = List::<u8>::new();
+        assert_eq!(list.max_reservation(), COUNT_MAX);
         list.try_reserve(COUNT_MAX).unwrap();
-        let _ = list.try_reserve(1);
+        assert_eq!(list.try_reserve(1), Err(TrySendError::Full(())));
+        // Pushes do not count against the field.
+        list.try_push(1).unwrap();
+        assert!(!list.release(1));
+        list.try_reserve(1).unwrap();
+        assert_eq!(List::<u8>::bounded(3).max_reservation(), 3);
     }
 
     #[test]

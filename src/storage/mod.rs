@@ -72,6 +72,15 @@ impl<T> Storage<T> {
         }
     }
 
+    /// The most reservations one request can ever hold: the capacity, or for a list the most its count field
+    /// holds (2^20 − 1 on 64-bit targets) if that is less. A larger request fails at once.
+    pub(crate) fn max_reservation(&self) -> usize {
+        match self {
+            Storage::Ring(ring) => ring.capacity(),
+            Storage::List(list) => list.max_reservation(),
+        }
+    }
+
     pub(crate) fn try_push(&self, value: T) -> Result<Pushed, TrySendError<T>> {
         dispatch!(self, s => s.try_push(value))
     }
