@@ -83,19 +83,21 @@ fn i1_sender_waiting_on_full_is_woken_by_a_receive() {
     explore(
         "i1_sender_waiting_on_full_is_woken_by_a_receive",
         None,
-        || {
-            let queue = Queue::new(1);
-            queue.try_send(1).unwrap();
-            let sender = {
-                let queue = queue.clone();
-                thread::spawn(move || block_on(queue.send(2)))
-            };
-            assert_eq!(queue.try_receive(), Ok(1));
-            // A sender left waiting would never finish: loom reports the deadlock.
-            sender.join().unwrap().unwrap();
-            assert_eq!(queue.try_receive(), Ok(2));
-        },
+        || a_sender_waiting_on_full_is_woken_by_a_receive(Queue::new(1)),
     );
+}
+
+/// The body of the I1 sender models, on an empty capacity-1 `queue` (a ring or a bounded block list).
+fn a_sender_waiting_on_full_is_woken_by_a_receive(queue: Queue<i32>) {
+    queue.try_send(1).unwrap();
+    let sender = {
+        let queue = queue.clone();
+        thread::spawn(move || block_on(queue.send(2)))
+    };
+    assert_eq!(queue.try_receive(), Ok(1));
+    // A sender left waiting would never finish: loom reports the deadlock.
+    sender.join().unwrap().unwrap();
+    assert_eq!(queue.try_receive(), Ok(2));
 }
 
 /// I1 for sync threads: a thread blocked (parked through the facade, as the blocking calls are) on an empty
@@ -324,33 +326,37 @@ fn i3_dropping_the_last_handle_drops_every_value_inside() {
 #[test]
 fn i4_capacity_is_never_exceeded() {
     explore("i4_capacity_is_never_exceeded", Some(3), || {
-        let queue = Queue::new(1);
-        let producers: Vec<_> = (0..2)
-            .map(|producer| {
-                let queue = queue.clone();
-                thread::spawn(move || {
-                    let mut accepted = 0;
-                    for value in 0..2 {
-                        if queue.try_send(producer * 10 + value).is_ok() {
-                            accepted += 1;
-                        }
-                        assert!(queue.len() <= queue.capacity());
-                    }
-                    accepted
-                })
-            })
-            .collect();
-        let received = usize::from(queue.try_receive().is_ok());
-        assert!(queue.len() <= queue.capacity());
-        let accepted: usize = producers.into_iter().map(|p| p.join().unwrap()).sum();
-        let inside = queue.len();
-        assert!(inside <= queue.capacity());
-        assert!(
-            accepted <= queue.capacity() + received,
-            "{accepted} accepted, {received} received"
-        );
-        assert_eq!(accepted, received + inside);
+        capacity_is_never_exceeded(Queue::new(1));
     });
+}
+
+/// The body of the I4 models, on an empty capacity-1 `queue` (a ring or a bounded block list).
+fn capacity_is_never_exceeded(queue: Queue<usize>) {
+    let producers: Vec<_> = (0..2)
+        .map(|producer| {
+            let queue = queue.clone();
+            thread::spawn(move || {
+                let mut accepted = 0;
+                for value in 0..2 {
+                    if queue.try_send(producer * 10 + value).is_ok() {
+                        accepted += 1;
+                    }
+                    assert!(queue.len() <= queue.capacity());
+                }
+                accepted
+            })
+        })
+        .collect();
+    let received = usize::from(queue.try_receive().is_ok());
+    assert!(queue.len() <= queue.capacity());
+    let accepted: usize = producers.into_iter().map(|p| p.join().unwrap()).sum();
+    let inside = queue.len();
+    assert!(inside <= queue.capacity());
+    assert!(
+        accepted <= queue.capacity() + received,
+        "{accepted} accepted, {received} received"
+    );
+    assert_eq!(accepted, received + inside);
 }
 
 /// I4: `len()` read by one thread while another sends and receives stays within `0..=capacity()`: it is a
@@ -1054,16 +1060,10 @@ fn i1_a_sender_waiting_on_a_full_block_list_is_woken_by_a_receive() {
         None,
         || {
             let queue = Queue::on_block_list(1);
+            // One value in and out first, so that the model's second value crosses into the next block.
             queue.try_send(0).unwrap();
             assert_eq!(queue.try_receive(), Ok(0));
-            queue.try_send(1).unwrap();
-            let sender = {
-                let queue = queue.clone();
-                thread::spawn(move || block_on(queue.send(2)))
-            };
-            assert_eq!(queue.try_receive(), Ok(1));
-            sender.join().unwrap().unwrap();
-            assert_eq!(queue.try_receive(), Ok(2));
+            a_sender_waiting_on_full_is_woken_by_a_receive(queue);
         },
     );
 }
@@ -1075,33 +1075,6 @@ fn i4_a_bounded_block_list_never_exceeds_its_capacity() {
     explore(
         "i4_a_bounded_block_list_never_exceeds_its_capacity",
         Some(3),
-        || {
-            let queue = Queue::on_block_list(1);
-            let producers: Vec<_> = (0..2)
-                .map(|producer| {
-                    let queue = queue.clone();
-                    thread::spawn(move || {
-                        let mut accepted = 0;
-                        for value in 0..2 {
-                            if queue.try_send(producer * 10 + value).is_ok() {
-                                accepted += 1;
-                            }
-                            assert!(queue.len() <= 1);
-                        }
-                        accepted
-                    })
-                })
-                .collect();
-            let received = usize::from(queue.try_receive().is_ok());
-            assert!(queue.len() <= 1);
-            let accepted: usize = producers.into_iter().map(|p| p.join().unwrap()).sum();
-            let inside = queue.len();
-            assert!(inside <= 1);
-            assert!(
-                accepted <= 1 + received,
-                "{accepted} accepted, {received} received"
-            );
-            assert_eq!(accepted, received + inside);
-        },
+        || capacity_is_never_exceeded(Queue::on_block_list(1)),
     );
 }
