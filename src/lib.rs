@@ -14,10 +14,10 @@
 //! A full channel makes senders wait and an empty one makes receivers wait, as tasks (never blocking a
 //! thread), or as threads through the `blocking_*` calls.
 //!
-//! Two storages under the same handles: a bounded channel is a lock-free ring allocated once (no allocation
-//! afterwards); an unbounded one ([`unbounded_channel`], [`Queue::unbounded`]) is a lock-free list of
-//! 31-slot blocks whose memory follows occupancy (a drained channel keeps at most two blocks), and its sends
-//! never wait.
+//! Two storages under the same handles: a bounded channel of capacity up to 65,536 is a lock-free ring
+//! allocated once (no allocation afterwards); an unbounded one ([`unbounded_channel`], [`Queue::unbounded`]),
+//! and a bounded one above 65,536, is a lock-free list of 31-slot blocks whose memory follows occupancy (a
+//! drained channel keeps at most two blocks). Sends on an unbounded channel never wait.
 //!
 //! # Quick start
 //!
