@@ -180,8 +180,8 @@ impl<T> Shared<T> {
         self.release_reservations(held);
     }
 
-    /// Serves the waiting receivers for `freed` values just pushed; once the ring is closed for good and
-    /// empty, wakes them all to see it.
+    /// Serves the waiting receivers for `freed` values just made available; once the queue is closed, wakes
+    /// them all (each then finds a value or the end: see `ReceiverGate::hopeless`).
     fn serve_receivers(&self, freed: usize) {
         let held = self.receivers.serve(freed, &ReceiverGate(&self.storage));
         debug_assert_eq!(
