@@ -54,6 +54,7 @@ pub(crate) fn block_on_until<F: Future + Unpin>(
         if let Poll::Ready(output) = std::pin::Pin::new(&mut *future).poll(&mut cx) {
             return Some(output);
         }
+        crate::probe::hit("blocking.parked");
         match deadline {
             None => park(),
             Some(deadline) => {

@@ -469,7 +469,7 @@ impl<T> Sender<T> {
     }
 
     /// Waits for `n` free slots and holds them all (the oldest waiting sender is served in full before
-    /// later ones). `n == 0` gives an empty batch at once.
+    /// later ones). `n == 0` gives an empty batch at once (an error once the channel is closed).
     ///
     /// # Errors
     ///
@@ -496,7 +496,8 @@ impl<T> Sender<T> {
         ReserveManyFuture::new(&self.shared, n)
     }
 
-    /// Holds `n` free slots if there are that many now. `n == 0` gives an empty batch.
+    /// Holds `n` free slots if there are that many now. `n == 0` gives an empty batch (`Closed` once the channel
+    /// is closed).
     ///
     /// # Errors
     ///

@@ -469,7 +469,9 @@ impl<'a, T> Future for ReserveManyFuture<'a, T> {
             Some(reservation) => reservation
                 .poll(cx)
                 .map_ok(|()| PermitIterator::new(shared, count)),
-            None if count == 0 => Poll::Ready(Ok(PermitIterator::new(shared, 0))),
+            None if count == 0 && !shared.is_closed() => {
+                Poll::Ready(Ok(PermitIterator::new(shared, 0)))
+            }
             // More than the capacity can never be held at once: fails at once, as tokio's does.
             None => Poll::Ready(Err(SendError(()))),
         }

@@ -131,6 +131,7 @@ mod coop;
 mod error;
 mod future;
 mod permit;
+mod probe;
 mod queue;
 mod shared;
 #[cfg(feature = "futures")]

@@ -461,7 +461,8 @@ impl<T> Queue<T> {
         Ok(Permit::new(&self.shared))
     }
 
-    /// Waits for `n` free slots and holds them all; `n == 0` gives an empty batch at once.
+    /// Waits for `n` free slots and holds them all; `n == 0` gives an empty batch at once (an error once the
+    /// queue is closed).
     ///
     /// # Errors
     ///
@@ -487,7 +488,8 @@ impl<T> Queue<T> {
         ReserveManyFuture::new(&self.shared, n)
     }
 
-    /// Holds `n` free slots if there are that many now; `n == 0` gives an empty batch.
+    /// Holds `n` free slots if there are that many now; `n == 0` gives an empty batch (`Closed` once the queue
+    /// is closed).
     ///
     /// # Errors
     ///

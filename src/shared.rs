@@ -2,9 +2,11 @@
 //! and the one place where an operation on the storage is combined with waiting. Every public call is written
 //! once here; the faces (`Queue`, `Sender`/`Receiver`, their futures) are thin wrappers.
 
+use std::panic::{AssertUnwindSafe, RefUnwindSafe, UnwindSafe, catch_unwind, resume_unwind};
 use std::task::{Context, Poll};
 
 use crate::coop;
+use crate::probe;
 use crate::error::{TryRecvError, TrySendError};
 use crate::storage::{Popped, Pushed, Storage};
 use crate::sync::{AtomicBool, AtomicUsize, Ordering, fence, unwinding_out_of_a_model};
@@ -25,6 +27,12 @@ pub(crate) struct Shared<T> {
     /// Set when the last `Receiver` went: values sent through permits afterwards are dropped at once.
     receivers_gone: AtomicBool,
 }
+
+// The shared state stays consistent when user code panics: no lock is held while a waker or a value's `Drop`
+// runs, a panic out of either is resumed only after every value was dropped once and every waiter woken, and
+// nothing is left half-moved. So the handles over it are unwind safe whatever `T` is (as tokio's channels).
+impl<T> UnwindSafe for Shared<T> {}
+impl<T> RefUnwindSafe for Shared<T> {}
 
 impl<T> Shared<T> {
     /// A bounded queue with no channel handle yet (`Queue` handles are not counted).
@@ -112,6 +120,7 @@ impl<T> Shared<T> {
         }
         // AcqRel: every send made through the other handles happens before the close (as `Arc`'s drop).
         if self.sender_handles.fetch_sub(1, Ordering::AcqRel) == 1 {
+            probe::hit("handles.last_sender_closed");
             self.close();
         }
     }
@@ -124,6 +133,7 @@ impl<T> Shared<T> {
         }
         // AcqRel: as `drop_sender`.
         if self.receiver_handles.fetch_sub(1, Ordering::AcqRel) == 1 {
+            probe::hit("handles.last_receiver_closed");
             self.receivers_gone.store(true, Ordering::Relaxed);
             // SeqCst fence, pairing with `send_permitted`'s: a permit's push after this is seen by the drain
             // below, or that permit sees the flag and drains.
@@ -160,6 +170,7 @@ impl<T> Shared<T> {
 
     fn after_push(&self, pushed: Pushed) {
         if pushed == Pushed::ReceiversWaiting {
+            probe::hit("push.served_receivers");
             self.serve_receivers(1);
         }
     }
@@ -168,6 +179,7 @@ impl<T> Shared<T> {
         match popped {
             Popped::Quiet(value) => value,
             Popped::SendersWaiting(value) => {
+                probe::hit("pop.served_senders");
                 self.serve_senders(1);
                 value
             }
@@ -194,7 +206,9 @@ impl<T> Shared<T> {
     /// may leave the ring final and empty: the receivers that wait behind it are woken to see `Closed`.
     fn receive_promised(&self) -> T {
         let value = self.after_pop(self.storage.pop_promised());
+        probe::hit("receive.took_promised_value");
         if self.storage.is_closed() {
+            probe::hit("receive.took_promised_value_after_close");
             self.serve_receivers(0);
         }
         value
@@ -206,7 +220,9 @@ impl<T> Shared<T> {
         if count == 0 {
             return;
         }
+        probe::hit("release.reservations");
         if self.storage.release(count) {
+            probe::hit("release.made_final");
             self.serve_receivers(0);
         }
         // Under the senders' lock, unconditionally: a registration either came first (and is served here) or
@@ -227,6 +243,7 @@ impl<T> Shared<T> {
         if count == 0 {
             return;
         }
+        probe::hit("release.promises");
         self.storage.release_promises(count);
         // Under the receivers' lock, unconditionally, as in `release_reservations`.
         self.serve_receivers(count);
@@ -242,9 +259,11 @@ impl<T> Shared<T> {
         self.storage.max_reservation()
     }
 
-    /// Reserves `count` free slots without waiting: none for 0, `Full` above what one request can hold.
+    /// Reserves `count` free slots without waiting: none for 0 (`Closed` once closed), `Full` above what one
+    /// request can hold.
     pub(crate) fn try_reserve_many(&self, count: usize) -> Result<(), TrySendError<()>> {
         match count {
+            0 if self.is_closed() => Err(TrySendError::Closed(())),
             0 => Ok(()),
             count if count > self.max_reservation() => Err(if self.is_closed() {
                 TrySendError::Closed(())
@@ -268,6 +287,7 @@ impl<T> Shared<T> {
         // sees that the last receiver left.
         fence(Ordering::SeqCst);
         if self.receivers_gone.load(Ordering::Relaxed) {
+            probe::hit("permit.sent_after_receivers_gone");
             self.drain();
         }
     }
@@ -281,17 +301,29 @@ impl<T> Shared<T> {
                 Ok(())
             }
             Err(TrySendError::Closed(value) | TrySendError::Full(value)) => {
+                probe::hit("send.grant_refused_by_close");
                 self.release_reservations(1);
                 Err(value)
             }
         }
     }
 
-    /// Drops every value inside (after the last receiver left).
+    /// Drops every value inside (after the last receiver left). A value whose `Drop` panics does not keep the
+    /// others inside: each is dropped exactly once, then the first panic resumes.
     fn drain(&self) {
+        let mut first_panic = None;
         // No newcomer push succeeds after the ring's close, and `try_pop` waits out those already under way.
         while let Ok(popped) = self.storage.try_pop() {
-            drop(popped);
+            // AssertUnwindSafe: the value is gone whether or not its `Drop` finished; no state of ours is
+            // borrowed across it.
+            probe::hit("drain.dropped_value");
+            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| drop(popped))) {
+                probe::hit("drain.value_panicked");
+                first_panic.get_or_insert(panic);
+            }
+        }
+        if let Some(panic) = first_panic {
+            resume_unwind(panic);
         }
     }
 
@@ -315,6 +347,7 @@ impl<T> Shared<T> {
         };
         let mut item = value.take().expect("checked above");
         if self.take_grant(&self.senders, waiter).is_some() {
+            probe::hit("send.took_grant");
             budget.made_progress();
             return Poll::Ready(self.send_reserved(item));
         }
@@ -322,6 +355,9 @@ impl<T> Shared<T> {
         loop {
             match self.try_send(item) {
                 Ok(()) => {
+                    if registered {
+                        probe::hit("send.recheck_found_room");
+                    }
                     budget.made_progress();
                     self.leave_senders(waiter, true);
                     return Poll::Ready(Ok(()));
@@ -332,12 +368,14 @@ impl<T> Shared<T> {
                     return Poll::Ready(Err(back));
                 }
                 Err(TrySendError::Full(back)) if registered => {
+                    probe::hit("send.waits");
                     *value = Some(back);
                     return Poll::Pending;
                 }
                 Err(TrySendError::Full(back)) => {
                     item = back;
                     if self.register_sender(waiter, 1, cx).is_some() {
+                        probe::hit("send.granted_on_register");
                         budget.made_progress();
                         return Poll::Ready(self.send_reserved(item));
                     }
@@ -360,6 +398,7 @@ impl<T> Shared<T> {
             return Poll::Pending;
         };
         if let Some(held) = self.take_grant(&self.senders, waiter) {
+            probe::hit("reserve.took_grant");
             debug_assert_eq!(held, count);
             budget.made_progress();
             return Poll::Ready(Ok(()));
@@ -368,6 +407,9 @@ impl<T> Shared<T> {
         loop {
             match self.storage.try_reserve(count) {
                 Ok(()) => {
+                    if registered {
+                        probe::hit("reserve.recheck_found_room");
+                    }
                     budget.made_progress();
                     self.leave_senders(waiter, true);
                     return Poll::Ready(Ok(()));
@@ -377,9 +419,17 @@ impl<T> Shared<T> {
                     self.leave_senders(waiter, true);
                     return Poll::Ready(Err(()));
                 }
-                Err(TrySendError::Full(())) if registered => return Poll::Pending,
+                Err(TrySendError::Full(())) if registered => {
+                    probe::hit(if count > 1 {
+                        "reserve_many.waits"
+                    } else {
+                        "reserve.waits"
+                    });
+                    return Poll::Pending;
+                }
                 Err(TrySendError::Full(())) => {
                     if self.register_sender(waiter, count, cx).is_some() {
+                        probe::hit("reserve.granted_on_register");
                         budget.made_progress();
                         return Poll::Ready(Ok(()));
                     }
@@ -401,6 +451,7 @@ impl<T> Shared<T> {
             return Poll::Pending;
         };
         if self.take_grant(&self.receivers, waiter).is_some() {
+            probe::hit("receive.took_grant");
             budget.made_progress();
             return Poll::Ready(Some(self.receive_promised()));
         }
@@ -408,16 +459,25 @@ impl<T> Shared<T> {
         loop {
             match self.try_receive() {
                 Ok(value) => {
+                    if registered {
+                        probe::hit("receive.recheck_found_value");
+                    }
                     budget.made_progress();
                     self.leave_receivers(waiter, true);
                     return Poll::Ready(Some(value));
                 }
                 Err(TryRecvError::Closed) => {
+                    if registered {
+                        probe::hit("receive.recheck_found_the_end");
+                    }
                     budget.made_progress();
                     self.leave_receivers(waiter, true);
                     return Poll::Ready(None);
                 }
-                Err(TryRecvError::Empty) if registered => return Poll::Pending,
+                Err(TryRecvError::Empty) if registered => {
+                    probe::hit("receive.waits");
+                    return Poll::Pending;
+                }
                 Err(TryRecvError::Empty) => {
                     let granted = self.receivers.register(
                         waiter,
@@ -426,6 +486,7 @@ impl<T> Shared<T> {
                         &ReceiverGate(&self.storage),
                     );
                     if granted.is_some() {
+                        probe::hit("receive.granted_on_register");
                         *waiter = None;
                         budget.made_progress();
                         return Poll::Ready(Some(self.receive_promised()));
@@ -477,6 +538,7 @@ impl<T> Shared<T> {
         let mut taken = 1;
         while taken < limit {
             let Ok(value) = self.try_receive() else { break };
+            probe::hit("receive_many.took_another");
             buffer.push(value);
             taken += 1;
         }
@@ -496,6 +558,7 @@ impl<T> Shared<T> {
             // Re-check: a close that ran before this registration took the lock is seen here (the lock orders
             // its `fetch_or` of CLOSED before this load).
             if !self.is_closed() {
+                probe::hit("closed.waits");
                 return Poll::Pending;
             }
         }
@@ -515,9 +578,9 @@ impl<T> Shared<T> {
 
     /// Ends the registration of a send or reservation that completed (`done`) or was dropped: slots it was
     /// granted and did not use go back to the ring (and so to the next waiting sender). A notification it did
-    /// not act on goes to the next waiting sender; after a completion only while a slot is free (its own
-    /// success may have used another slot than the one it was woken for; when the ring is full, every later
-    /// pop sees the `WAITING` bit of the senders still registered).
+    /// not act on goes to the next waiting sender; after a completion only while a slot is free and not
+    /// reserved (its own success may have used another slot than the one it was woken for; when none is
+    /// free, every later pop or release serves the senders still registered).
     ///
     /// Without the lock when it completed, the senders' `WAITING` bit reads clear and no grant is held. This
     /// waiter set the bit when it registered, and the bit is cleared only under the lock with the list
@@ -528,14 +591,17 @@ impl<T> Shared<T> {
     fn leave_senders(&self, waiter: &mut Option<WaiterId>, done: bool) {
         let Some(id) = waiter.take() else { return };
         if done && !self.storage.senders_waiting() && !self.senders.may_hold_grants() {
+            probe::hit("leave.sender_without_the_lock");
             return;
         }
         {
             let left = self.senders.leave(id, &SenderGate(&self.storage));
+            if left.units > 0 {
+                probe::hit("leave.sender_gave_back_units");
+            }
             self.release_reservations(left.units);
-            if left.notified
-                && (!done || self.capacity().is_none_or(|capacity| self.len() < capacity))
-            {
+            if left.notified && (!done || self.storage.has_free_slot()) {
+                probe::hit("leave.sender_passed_on_a_wakeup");
                 self.serve_senders(1);
             }
         }
@@ -546,12 +612,17 @@ impl<T> Shared<T> {
     fn leave_receivers(&self, waiter: &mut Option<WaiterId>, done: bool) {
         let Some(id) = waiter.take() else { return };
         if done && !self.storage.receivers_waiting() && !self.receivers.may_hold_grants() {
+            probe::hit("leave.receiver_without_the_lock");
             return;
         }
         {
             let left = self.receivers.leave(id, &ReceiverGate(&self.storage));
+            if left.units > 0 {
+                probe::hit("leave.receiver_gave_back_a_value");
+            }
             self.release_promises(left.units);
-            if left.notified && (!done || self.len() > 0) {
+            if left.notified && (!done || self.storage.has_free_value()) {
+                probe::hit("leave.receiver_passed_on_a_wakeup");
                 self.serve_receivers(1);
             }
         }
@@ -584,18 +655,42 @@ impl<T> Shared<T> {
     /// Closes the ring, runs `before_waking`, then wakes every waiter; returns whether this call closed it.
     /// Grants not yet taken by senders are revoked (their futures find the ring closed); receivers keep the
     /// values promised to them.
+    ///
+    /// # Panics
+    /// If `before_waking` panics (a value's `Drop` in the drain): the panic resumes once every waiter was
+    /// woken, so none is stranded by it.
     fn close_then_wake(&self, before_waking: impl FnOnce()) -> bool {
         let first = self.storage.close();
-        before_waking();
+        // AssertUnwindSafe: the queue is closed and consistent whatever `before_waking` did before it panicked.
+        let interrupted = catch_unwind(AssertUnwindSafe(before_waking)).err();
         let (senders, held) = self.senders.take_all(&SenderGate(&self.storage), true);
         if held > 0 {
+            probe::hit("close.revoked_grants");
             // The receivers are all woken below: whether that made the ring final is for them to see.
             self.storage.release(held);
         }
         let (receivers, _) = self.receivers.take_all(&ReceiverGate(&self.storage), false);
         let (closing, _) = self.closing.take_all(&CloseGate, false);
+        for (woke, probe) in [
+            (senders.len(), "close.woke_senders"),
+            (receivers.len(), "close.woke_receivers"),
+            (closing.len(), "close.woke_closed_waiters"),
+        ] {
+            if woke > 0 {
+                probe::hit(probe);
+            }
+        }
+        if interrupted.is_some() {
+            probe::hit("close.drain_panicked");
+        }
         // Every list emptied before any waker runs: one that panics cannot strand another waiter.
-        wake_all(senders.into_iter().chain(receivers).chain(closing));
+        let woken = catch_unwind(AssertUnwindSafe(|| {
+            wake_all(senders.into_iter().chain(receivers).chain(closing));
+        }));
+        // The drain's panic first (a value's `Drop`), else a waker's.
+        if let Some(panic) = interrupted.or(woken.err()) {
+            resume_unwind(panic);
+        }
         first
     }
 }
@@ -624,6 +719,10 @@ impl<T> Gate for SenderGate<'_, T> {
     fn hopeless(&self) -> bool {
         self.0.is_closed()
     }
+
+    fn over_limit(&self, needs: usize) -> bool {
+        self.0.reservations_over_limit(needs)
+    }
 }
 
 /// The receivers' list on the storage: `WAITING` in the tail (pushes serve it), `QUEUED` in the head (newcomer
@@ -647,10 +746,13 @@ impl<T> Gate for ReceiverGate<'_, T> {
         self.0.promise()
     }
 
-    /// Once closed, every serve wakes every waiting receiver: each finds a value or the end itself. (Waking
-    /// one per value would strand the others when the taker of the last value is the one woken.)
+    /// Once no value can come any more (closed, no permit left), every serve wakes every waiting receiver:
+    /// each finds a value or the end itself. (Waking one per value would strand the others when the taker of
+    /// the last value is the one woken.) While permits are held after a close, values still come: receivers
+    /// are served one per value as before the close, so the overtaking bound holds. The serve that makes the
+    /// queue final (the last permit's send or release) reads it here in its own thread.
     fn hopeless(&self) -> bool {
-        self.0.is_closed()
+        self.0.is_final()
     }
 }
 

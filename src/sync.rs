@@ -64,9 +64,26 @@ mod imp {
 
     /// Whether loom is unwinding out of a failed model (a deadlock or a failed assertion). Its runtime is
     /// gone then, so every lock or atomic panics again and aborts the test process: cleanup that would touch
-    /// them (a future's cancel, a handle's drop) is skipped, as loom's own `Mutex` does.
+    /// them (a future's cancel, a handle's drop) is skipped, as loom's own `Mutex` does. Inside
+    /// [`expecting_user_panics`], a panic is a user's (a value's `Drop`) that the model catches: the runtime
+    /// lives on, and cleanup runs as in production.
     pub(crate) fn unwinding_out_of_a_model() -> bool {
-        std::thread::panicking()
+        std::thread::panicking() && !USER_PANICS_EXPECTED.with(std::cell::Cell::get)
+    }
+
+    std::thread_local! {
+        // A std cell: loom runs every model thread on the test's own OS thread.
+        static USER_PANICS_EXPECTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// Runs `call`, in which a model expects a user's panic to unwind through the queue (see
+    /// [`unwinding_out_of_a_model`]), and catches it.
+    #[cfg(test)]
+    pub(crate) fn expecting_user_panics<R>(call: impl FnOnce() -> R) -> std::thread::Result<R> {
+        USER_PANICS_EXPECTED.with(|expected| expected.set(true));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(call));
+        USER_PANICS_EXPECTED.with(|expected| expected.set(false));
+        result
     }
 
     /// loom has no clock: a timed park waits until unparked, and the deadline never passes.

@@ -29,6 +29,7 @@
 
 use std::task::Waker;
 
+use crate::probe;
 use crate::sync::{AtomicUsize, Mutex, MutexGuard, Ordering, lock};
 
 /// How many times a waiting task may be overtaken (woken, then finding its slot or value taken by a running
@@ -55,6 +56,13 @@ pub(crate) trait Gate {
     /// Whether the side is past a close: every serve then wakes all the waiters, not one (nothing may serve
     /// the rest one at a time again).
     fn hopeless(&self) -> bool;
+    /// Whether `needs` more units cannot be acquired now even if the ring has room (a block list counts at
+    /// most 2^20 - 1 reservations at once). Such a waiter waits for a release, not for room: it is not
+    /// overtaken when a newcomer takes a free unit, and a hand-off passes over it rather than stall every
+    /// other waiter and newcomer behind it.
+    fn over_limit(&self, _needs: usize) -> bool {
+        false
+    }
 }
 
 /// Identifies one waiting future: its place in line (`seq`), its node in the slab (`node`, `NONE` until it
@@ -257,6 +265,7 @@ impl WaitList {
             let mut replaced = None;
             match waiters.find(*waiter).map(|node| &mut node.state) {
                 Some(State::Waiting { waker, .. }) => {
+                    probe::hit("waiters.refreshed_a_waker");
                     replaced = Some(std::mem::replace(waker, fresh.take().expect("unused")));
                 }
                 Some(&mut State::Granted { holds }) => {
@@ -266,8 +275,14 @@ impl WaitList {
                 Some(State::Free { .. }) => unreachable!("`find` skips free nodes"),
                 None => {
                     if waiter.node != NONE {
-                        // Its node is gone: it was notified, and is back because the unit was taken.
-                        waiter.overtaken += 1;
+                        // Its node is gone: it was notified, and is back because the unit was taken (unless
+                        // it waits for a release, not for room).
+                        if gate.over_limit(needs) {
+                            probe::hit("waiters.back_over_the_limit");
+                        } else {
+                            probe::hit("waiters.overtaken");
+                            waiter.overtaken += 1;
+                        }
                     }
                     let waker = fresh.take().expect("unused");
                     waiter.node = waiters.enqueue(waiter.seq, waker, needs, waiter.overtaken);
@@ -303,6 +318,7 @@ impl WaitList {
     /// waiters that came before it and ahead of those that came after. It is not in the list meanwhile, so
     /// no one serves it and no bit is set for it.
     pub(crate) fn hold_place(&self, id: &mut Option<WaiterId>) {
+        probe::hit("waiters.held_place_out_of_budget");
         if id.is_none() {
             *id = Some(self.locked().take_seq());
         }
@@ -310,8 +326,8 @@ impl WaitList {
 
     /// Serves the list for `freed` units just made available in the ring: in notify mode wakes that many of
     /// the oldest waiters, in hand-off mode grants the free units to the oldest waiters in order. Then, if
-    /// waiters remain and the gate says the side is past a close, wakes them all too, and returns the units
-    /// they held, for the caller to give back.
+    /// waiters remain and the gate says the side is past a close, wakes them all too. Returns the units the
+    /// waiters it woke without a grant held (part of a batch), for the caller to give back.
     pub(crate) fn serve(&self, freed: usize, gate: &impl Gate) -> usize {
         // The common case, notify mode and one unit, without the batch (unless a close means waking them all;
         // the gate is asked only when more than one waits, to keep the other side's word out of this path).
@@ -324,18 +340,24 @@ impl WaitList {
                     return 0;
                 }
                 if waiters.first == waiters.last || !gate.hopeless() {
+                    // A waiter may hold part of a batch from a hand-off mode that ended before it was served
+                    // in full: notified, it holds nothing, so those units go back (to the caller).
                     let (waker, holds, _) = waiters.dequeue(oldest);
-                    debug_assert_eq!(holds, 0, "units are granted only in hand-off mode");
+                    probe::hit("waiters.notified");
+                    if holds > 0 {
+                        probe::hit("waiters.notified_one_holding_part_of_a_batch");
+                    }
                     if waiters.first == NONE {
                         waiters.clear(gate);
                     }
                     drop(waiters);
                     waker.wake();
-                    return 0;
+                    return holds;
                 }
             }
         }
         let mut to_notify = freed;
+        let mut returned = 0;
         loop {
             let mut woken = Woken::serving(NONE);
             let (more, given_up) = {
@@ -346,12 +368,13 @@ impl WaitList {
                     self.grants.fetch_add(granted, Ordering::Relaxed);
                     woken.is_full()
                 } else {
-                    waiters.notify(&mut to_notify, &mut woken)
+                    waiters.notify(&mut to_notify, &mut woken, &mut returned)
                 };
                 if waiters.first == NONE {
                     waiters.clear(gate);
                 }
                 let given_up = if !more && waiters.first != NONE && gate.hopeless() {
+                    probe::hit("waiters.woke_all_past_the_end");
                     let given_up = waiters.take_waiting();
                     waiters.clear(gate);
                     Some(given_up)
@@ -360,13 +383,13 @@ impl WaitList {
                 };
                 (more, given_up)
             };
-            let held = given_up.as_ref().map_or(0, |(_, held)| *held);
+            returned += given_up.as_ref().map_or(0, |(_, held)| *held);
             match given_up {
                 None => woken.wake(),
                 Some((taken, _)) => wake_all(woken.into_iter().chain(taken)),
             }
             if !more {
-                return held;
+                return returned;
             }
         }
     }
@@ -392,12 +415,18 @@ impl WaitList {
                     }
                 }
                 Some(&State::Granted { holds }) => {
+                    probe::hit("waiters.left_with_a_grant");
                     self.ungrant(&mut waiters, id.node);
                     left.units = holds;
                 }
                 Some(State::Free { .. }) => unreachable!("`find` skips free nodes"),
                 // Its node is gone: it was notified (or woken by close).
-                None => left.notified = id.node != NONE,
+                None => {
+                    left.notified = id.node != NONE;
+                    if left.notified {
+                        probe::hit("waiters.left_after_a_wakeup");
+                    }
+                }
             }
             (removed, left)
         };
@@ -560,6 +589,11 @@ impl Waiters {
     fn sync_mode(&mut self, gate: &impl Gate) {
         let starving = self.starved > 0;
         if starving != self.handing_off {
+            probe::hit(if starving {
+                "waiters.hand_off_began"
+            } else {
+                "waiters.hand_off_ended"
+            });
             gate.queue(starving);
             self.handing_off = starving;
         }
@@ -576,16 +610,21 @@ impl Waiters {
     }
 
     /// Notify mode: wakes up to `*count` of the oldest waiters, each taken out of the list (its node freed: a
-    /// future whose node is gone knows it was notified). Returns whether it stopped only because `woken` is
-    /// full.
-    fn notify(&mut self, count: &mut usize, woken: &mut Woken) -> bool {
+    /// future whose node is gone knows it was notified). Units a waiter holds of a batch a hand-off mode
+    /// began (the mode ended before it was served in full) are added to `*returned`: a notified waiter holds
+    /// nothing. Returns whether it stopped only because `woken` is full.
+    fn notify(&mut self, count: &mut usize, woken: &mut Woken, returned: &mut usize) -> bool {
         while *count > 0 && self.first != NONE {
             if woken.is_full() {
                 return true;
             }
             let oldest = self.first;
             let (waker, holds, _) = self.dequeue(oldest);
-            debug_assert_eq!(holds, 0, "units are granted only in hand-off mode");
+            probe::hit("waiters.notified");
+            if holds > 0 {
+                probe::hit("waiters.notified_one_holding_part_of_a_batch");
+            }
+            *returned += holds;
             woken.push(oldest, waker);
             *count -= 1;
         }
@@ -595,10 +634,13 @@ impl Waiters {
     /// Hand-off mode: grants free units to the oldest waiters, in order, while the gate acquires them; each
     /// waiter served in full is woken. Leaves the mode once no starved waiter is left. Returns how many it
     /// granted (it stops early when `woken` is full).
+    /// A waiter the gate cannot serve for now whatever the room ([`Gate::over_limit`]) is passed over: it
+    /// keeps its place and what it holds.
     fn hand_off(&mut self, gate: &impl Gate, woken: &mut Woken) -> usize {
         let mut granted = 0;
-        while self.first != NONE && !woken.is_full() {
-            let oldest = self.first;
+        let mut oldest = self.first;
+        while oldest != NONE && !woken.is_full() {
+            let (_, next) = self.links(oldest);
             let State::Waiting { needs, holds, .. } = &mut self.nodes[oldest].state else {
                 unreachable!("a linked node is waiting")
             };
@@ -607,12 +649,22 @@ impl Waiters {
                 *holds += 1;
             }
             if *holds < needs {
+                if gate.over_limit(needs - *holds) {
+                    probe::hit("waiters.hand_off_passed_over_one_over_the_limit");
+                    oldest = next;
+                    continue;
+                }
+                if *holds > 0 {
+                    probe::hit("waiters.hand_off_granted_part_of_a_batch");
+                }
                 break;
             }
+            probe::hit("waiters.hand_off_granted");
             let (waker, holds, _) = self.dequeue(oldest);
             self.reuse_freed(oldest, State::Granted { holds });
             woken.push(oldest, waker);
             granted += 1;
+            oldest = next;
         }
         self.sync_mode(gate);
         granted
@@ -633,6 +685,13 @@ impl Waiters {
 
 /// Waiters removed from a list by [`WaitList::take_all`], still to be woken.
 pub(crate) struct Taken(Vec<Waker>);
+
+impl Taken {
+    /// How many waiters were taken.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+}
 
 impl IntoIterator for Taken {
     type Item = Waker;

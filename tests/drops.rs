@@ -422,3 +422,86 @@ fn every_value_is_dropped_exactly_once_after_a_concurrent_run_is_closed_midway()
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// A value's `Drop` that panics while the last receiver drains
+// ---------------------------------------------------------------------------------------------------------
+
+/// A tracked value whose `Drop` panics when it is the bomb.
+struct MaybeBomb {
+    tracked: Tracked,
+    bomb: bool,
+}
+
+impl Drop for MaybeBomb {
+    fn drop(&mut self) {
+        if self.bomb {
+            panic!("value {} panics in drop", self.tracked.id());
+        }
+    }
+}
+
+/// The last receiver's drop drains the channel; a value that panics in `Drop` must not keep the values behind
+/// it inside nor strand the waiting sender or the `closed()` waiter: all are dropped and woken, then the panic
+/// resumes out of the receiver's drop (issue 18, item 2; tokio's `drop_all_elements_during_panic`).
+fn a_panicking_value_in_the_last_receivers_drain_strands_no_one(
+    (tx, rx): (
+        tokio_mpmc::Sender<MaybeBomb>,
+        tokio_mpmc::Receiver<MaybeBomb>,
+    ),
+) {
+    let ledger = DropLedger::new(5);
+    for id in 0..4 {
+        let value = MaybeBomb {
+            tracked: ledger.value(id),
+            bomb: id == 1,
+        };
+        assert!(tx.try_send(value).is_ok());
+    }
+    let mut closed = spawn(tx.closed());
+    assert_pending!(closed.poll());
+    // With capacity 4 the queue is full: a sender waits.
+    let mut waiting = (tx.capacity() == Some(4)).then(|| {
+        let value = MaybeBomb {
+            tracked: ledger.value(4),
+            bomb: false,
+        };
+        spawn(tx.send(value))
+    });
+    if let Some(waiting) = &mut waiting {
+        assert_pending!(waiting.poll());
+    }
+    let message = common::panic::panic_message_of(move || drop(rx));
+    assert_eq!(message.as_deref(), Some("value 1 panics in drop"));
+    assert_eq!(
+        ledger.all()[..4],
+        [1, 1, 1, 1],
+        "every value inside dropped once"
+    );
+    assert!(closed.is_woken(), "the closed() waiter is woken");
+    assert_ready!(closed.poll());
+    if let Some(mut waiting) = waiting {
+        assert!(waiting.is_woken(), "the waiting sender is woken");
+        let Err(SendError(back)) = assert_ready!(waiting.poll()) else {
+            panic!("a send after the last receiver left succeeded")
+        };
+        assert_eq!(back.tracked.id(), 4);
+        drop(back);
+        assert_eq!(ledger.drops(4), 1);
+    }
+}
+
+#[test]
+fn a_panicking_value_in_the_last_receivers_drain_strands_no_one_bounded() {
+    a_panicking_value_in_the_last_receivers_drain_strands_no_one(tokio_mpmc::channel(4));
+}
+
+#[test]
+fn a_panicking_value_in_the_last_receivers_drain_strands_no_one_block_list() {
+    a_panicking_value_in_the_last_receivers_drain_strands_no_one(tokio_mpmc::channel(1 << 17));
+}
+
+#[test]
+fn a_panicking_value_in_the_last_receivers_drain_strands_no_one_unbounded() {
+    a_panicking_value_in_the_last_receivers_drain_strands_no_one(tokio_mpmc::unbounded_channel());
+}

@@ -8,7 +8,7 @@ use std::future::Future;
 
 use tokio_mpmc::{Queue, TryRecvError, TrySendError};
 use tokio_test::task::{Spawn, spawn};
-use tokio_test::{assert_pending, assert_ready_eq};
+use tokio_test::{assert_pending, assert_ready, assert_ready_eq};
 
 /// The overtaking bound the README states.
 const BOUND: usize = 4;
@@ -155,4 +155,118 @@ fn a_value_handed_to_a_receiver_dropped_after_close_goes_on_and_the_rest_see_the
     // That was the last value of a closed queue: the third receiver is woken to see the end.
     assert!(third.is_woken());
     assert_ready_eq!(third.poll(), Ok(None));
+}
+
+/// Issue 18, item 3: a reserve that waits because a block list counts no more permits (2^20 - 1 held) waits
+/// for a release, not for room. Sends and receives that pass it are not overtaking it, so the hand-off never
+/// engages for it, and plain sends keep their fast path however many go by.
+#[test]
+fn a_reserve_waiting_on_the_permit_limit_never_stalls_plain_sends() {
+    let (tx, rx) = tokio_mpmc::channel::<u32>(1 << 21);
+    let held = tx.try_reserve_many((1 << 20) - 1).unwrap();
+    let mut reserve = spawn(tx.reserve());
+    assert_pending!(reserve.poll());
+    for round in 0..3 * BOUND as u32 {
+        assert_eq!(tx.try_send(round), Ok(()), "round {round}");
+        assert_eq!(rx.try_recv(), Ok(round));
+        if reserve.is_woken() {
+            assert_pending!(reserve.poll());
+        }
+    }
+    assert_eq!(rx.len(), 0);
+    drop(held);
+    assert!(reserve.is_woken(), "the release serves it");
+    assert!(assert_ready!(reserve.poll()).is_ok());
+}
+
+/// Issue 18, item 4: after `close()` with permits still held, values still come, and each wakes the oldest
+/// waiting receiver: the youngest is not woken in vain once per value before its turn (the bound is 4).
+#[test]
+fn after_close_with_permits_held_receivers_are_still_served_in_order() {
+    let (tx, rx) = tokio_mpmc::channel::<usize>(64);
+    let mut permits = tx.try_reserve_many(20).unwrap();
+    assert!(tx.close());
+    let mut older: Vec<_> = (0..10).map(|_| spawn(rx.recv())).collect();
+    for receiver in &mut older {
+        assert_pending!(receiver.poll());
+    }
+    let mut youngest = spawn(rx.recv());
+    assert_pending!(youngest.poll());
+    let mut in_vain = 0;
+    for value in 0.. {
+        permits.next().unwrap().send(value);
+        for receiver in older.iter_mut().filter(|receiver| receiver.is_woken()) {
+            assert!(
+                receiver.poll().is_ready(),
+                "an older receiver gets its value"
+            );
+        }
+        if youngest.is_woken() {
+            match youngest.poll() {
+                std::task::Poll::Ready(received) => {
+                    assert_eq!(received, Some(10), "served after the ten older ones");
+                    break;
+                }
+                std::task::Poll::Pending => in_vain += 1,
+            }
+        }
+    }
+    assert!(in_vain <= BOUND, "woken in vain {in_vain} times");
+    drop(permits);
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+}
+
+/// Issue 18, item 5: waiting senders of every kind (`send`, `reserve`, `reserve_owned`, `reserve_many(1)`)
+/// on a full capacity-1 channel are woken one per freed slot, oldest first, and complete in arrival order,
+/// whatever order the woken tasks are polled in. A waiter that completes through a permit holds its slot: it
+/// passes no wake-up on for it.
+#[test]
+fn waiting_senders_of_every_kind_are_woken_one_per_slot_in_arrival_order() {
+    use std::future::Future;
+    use std::pin::Pin;
+    type Waiting<'a> = Spawn<Pin<Box<dyn Future<Output = usize> + 'a>>>;
+    let (tx, rx) = tokio_mpmc::channel::<usize>(1);
+    tx.try_send(usize::MAX).unwrap();
+    let mut waiting: Vec<Waiting<'_>> = (0..12)
+        .map(|id| {
+            let tx = &tx;
+            let future: Pin<Box<dyn Future<Output = usize> + '_>> =
+                match id % 4 {
+                    0 => Box::pin(async move { tx.send(id).await.map(|()| id).unwrap() }),
+                    1 => Box::pin(async move {
+                        tx.reserve().await.map(|p| p.send(id)).map(|()| id).unwrap()
+                    }),
+                    2 => Box::pin(async move {
+                        let permit = tx.clone().reserve_owned().await.unwrap();
+                        drop(permit.send(id));
+                        id
+                    }),
+                    _ => Box::pin(async move {
+                        tx.reserve_many(1).await.unwrap().next().unwrap().send(id);
+                        id
+                    }),
+                };
+            spawn(future)
+        })
+        .collect();
+    for waiter in &mut waiting {
+        assert_pending!(waiter.poll());
+    }
+    let mut done = Vec::new();
+    for round in 0..12 {
+        rx.try_recv().unwrap();
+        let woken: Vec<usize> = (0..12).filter(|&id| waiting[id].is_woken()).collect();
+        assert_eq!(
+            woken.len(),
+            1,
+            "round {round}: woken {woken:?} for one slot"
+        );
+        // Youngest first: the order of polls does not matter.
+        for id in woken.into_iter().rev() {
+            if let std::task::Poll::Ready(sent) = waiting[id].poll() {
+                done.push(sent);
+            }
+        }
+    }
+    assert_eq!(done, (0..12).collect::<Vec<_>>());
 }

@@ -291,3 +291,62 @@ fn a_permit_sent_after_close_wakes_every_receiver_once_it_is_taken() {
     assert!(second.is_woken());
     assert_ready_eq!(second.poll(), Ok(None));
 }
+
+/// Issue 18, item 1: a batch reservation that a hand-off mode served in part, when the mode ends before its
+/// batch is complete, is woken later in notify mode holding nothing; the part it held goes back to the
+/// ring. (It was kept: every such round leaked a slot until the channel stalled for good with `len() == 0`.)
+#[test]
+fn a_batch_served_in_part_by_a_hand_off_that_ended_gives_its_part_back_when_notified() {
+    let queue = Queue::new(3);
+    let batch_of_two = queue.try_reserve_many(2).unwrap();
+    queue.try_send(0).unwrap();
+    let mut starved = spawn(queue.send(99));
+    assert_pending!(starved.poll());
+    // Overtaken 4 times (the bound): the senders' side hands off from now on.
+    for value in 0..4 {
+        assert_eq!(queue.try_receive(), Ok(value));
+        assert!(starved.is_woken());
+        queue.try_send(value + 1).unwrap();
+        assert_pending!(starved.poll());
+    }
+    let mut batch = spawn(queue.reserve_many(2));
+    assert_pending!(batch.poll());
+    // Two slots come back at once: one is granted to the starved sender, which ends the hand-off, and one to
+    // the batch, which needs two.
+    drop(batch_of_two);
+    assert!(starved.is_woken());
+    assert!(!batch.is_woken());
+    // In notify mode again, a receive wakes the batch: it must find both slots free.
+    assert_eq!(queue.try_receive(), Ok(4));
+    assert!(batch.is_woken());
+    let permits = assert_ready!(batch.poll()).unwrap();
+    assert_eq!(permits.len(), 2);
+    assert_ready_eq!(starved.poll(), Ok(()));
+    drop(permits);
+    assert_eq!(queue.try_receive(), Ok(99));
+    // Nothing was kept: all three slots are free.
+    for value in 0..3 {
+        queue.try_send(value).unwrap();
+    }
+    assert_eq!(queue.try_send(3), Err(TrySendError::Full(3)));
+}
+
+/// Issue 18, item 5: a batch of none on a closed channel is refused like any other, as tokio's.
+#[test]
+fn a_batch_of_zero_permits_on_a_closed_channel_is_refused() {
+    let (tx, _rx) = channel::<u8>(2);
+    assert_eq!(tx.try_reserve_many(0).unwrap().len(), 0);
+    tx.close();
+    assert_eq!(
+        tx.try_reserve_many(0).unwrap_err(),
+        TrySendError::Closed(())
+    );
+    assert!(tx.reserve_many(0).now_or_never().unwrap().is_err());
+    let queue = Queue::<u8>::new(1);
+    queue.close();
+    assert_eq!(
+        queue.try_reserve_many(0).unwrap_err(),
+        TrySendError::Closed(())
+    );
+    assert!(queue.reserve_many(0).now_or_never().unwrap().is_err());
+}

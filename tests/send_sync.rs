@@ -233,3 +233,21 @@ fn the_sink_is_send_sync_and_unpin_when_items_are_send() {
     require_unpin::<SendSink<SendOnly>>();
     require_debug::<SendSink<SendOnly>>();
 }
+
+fn require_unwind_safe<T: std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
+
+/// As tokio's handles: `catch_unwind(move || drop(rx))` compiles without `AssertUnwindSafe` (a panic out of a
+/// value's `Drop` leaves the queue consistent: see the drop policy in the crate docs).
+#[test]
+fn handles_permits_and_the_queue_are_unwind_safe() {
+    use tokio_mpmc::{OwnedPermit, Permit, PermitIterator};
+    require_unwind_safe::<Queue<SendOnly>>();
+    require_unwind_safe::<Sender<SendOnly>>();
+    require_unwind_safe::<Receiver<SendOnly>>();
+    require_unwind_safe::<WeakSender<SendOnly>>();
+    require_unwind_safe::<Permit<'static, SendOnly>>();
+    require_unwind_safe::<OwnedPermit<SendOnly>>();
+    require_unwind_safe::<PermitIterator<'static, SendOnly>>();
+    let (_tx, rx) = tokio_mpmc::channel::<u8>(1);
+    assert!(std::panic::catch_unwind(move || drop(rx)).is_ok());
+}

@@ -446,3 +446,85 @@ fn close_wakes_every_task_waiting_on_a_full_or_empty_queue() {
         }
     });
 }
+
+/// A small deterministic generator for the choices of one task (no dependency, same sequence every run).
+struct Choices(u64);
+
+impl Choices {
+    fn below(&mut self, bound: u64) -> u64 {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) % bound
+    }
+}
+
+/// The race of issue 18 (its first item): producers choose at random between `send` and `reserve_many(2)`
+/// (one slot used after a few yields, the other given back when the iterator drops), receivers between
+/// `recv` and `try_recv` + yield, on a capacity-4 channel that is never closed while they run. Every value
+/// arrives; a slot that a batch reservation keeps without using it, or a wake-up it swallows, stalls the
+/// producers for good (the deadline fails the test).
+#[test]
+fn batch_reservations_mixed_with_sends_never_stall_the_channel() {
+    const PRODUCERS: usize = 8;
+    const PER_PRODUCER: usize = 12_000;
+    run(async {
+        let (tx, rx) = tokio_mpmc::channel::<u64>(4);
+        let producers: Vec<_> = (0..PRODUCERS)
+            .map(|producer| {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let mut choices = Choices(0x9e37_79b9_7f4a_7c15 ^ (producer as u64 + 1));
+                    for seq in 0..PER_PRODUCER {
+                        if choices.below(2) == 0 {
+                            tx.send(item(producer, seq)).await.unwrap();
+                            continue;
+                        }
+                        let mut permits = tx.reserve_many(2).await.unwrap();
+                        for _ in 0..choices.below(3) {
+                            tokio::task::yield_now().await;
+                        }
+                        permits.next().unwrap().send(item(producer, seq));
+                        for _ in 0..choices.below(3) {
+                            tokio::task::yield_now().await;
+                        }
+                        drop(permits);
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        let consumers: Vec<_> = (0..8)
+            .map(|consumer| {
+                let rx = rx.clone();
+                tokio::spawn(async move {
+                    let mut received = Received::new(PRODUCERS);
+                    if consumer % 2 == 0 {
+                        while let Some(item) = rx.recv().await {
+                            received.push(item);
+                        }
+                    } else {
+                        loop {
+                            match rx.try_recv() {
+                                Ok(item) => received.push(item),
+                                Err(TryRecvError::Closed) => break,
+                                Err(TryRecvError::Empty) => tokio::task::yield_now().await,
+                            }
+                        }
+                    }
+                    received.items
+                })
+            })
+            .collect();
+        drop(rx);
+        for producer in producers {
+            producer.await.unwrap();
+        }
+        let mut all = Vec::new();
+        for consumer in consumers {
+            all.push(consumer.await.unwrap());
+        }
+        assert_exactly_once(all, &[PER_PRODUCER; PRODUCERS]);
+    });
+}

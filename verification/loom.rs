@@ -20,9 +20,16 @@ use loom::thread;
 
 use crate::{Queue, SendError, TryRecvError, TrySendError, channel};
 
-/// Runs `model` for every interleaving loom explores within `preemption_bound` (`None`: all of them) and
-/// prints how many it explored. The print bypasses the test harness's capture so that it always shows.
-fn explore(name: &str, preemption_bound: Option<usize>, model: impl Fn() + Send + Sync + 'static) {
+/// Runs `model` for every interleaving loom explores within `preemption_bound` (`None`: all of them), prints
+/// how many it explored and how often each coverage probe of the production code fired (`src/probe.rs`), and
+/// fails unless every probe in `covers` (the branches the model is about) fired in some interleaving. The
+/// print bypasses the test harness's capture so that it always shows.
+fn explore(
+    name: &str,
+    preemption_bound: Option<usize>,
+    covers: &[&str],
+    model: impl Fn() + Send + Sync + 'static,
+) {
     // One counter per model (a `static` would be shared by every model running on parallel test threads).
     let runs = Arc::new(AtomicUsize::new(0));
     let mut builder = loom::model::Builder::new();
@@ -30,16 +37,31 @@ fn explore(name: &str, preemption_bound: Option<usize>, model: impl Fn() + Send 
     let bound = builder.preemption_bound;
     let started = Instant::now();
     let counter = Arc::clone(&runs);
+    crate::probe::take();
     builder.check(move || {
         counter.fetch_add(1, Relaxed);
         model();
     });
+    let probes = crate::probe::take();
     let runs = runs.load(Relaxed);
     let bound = bound.map_or("none (exhaustive)".to_string(), |b| b.to_string());
+    let covered: Vec<String> = probes
+        .iter()
+        .map(|(probe, count)| format!("{probe}={count}"))
+        .collect();
     let _ = writeln!(
         std::io::stderr(),
-        "loom model {name}: {runs} interleavings, preemption bound {bound}, {:.2?}",
-        started.elapsed()
+        "loom model {name}: {runs} interleavings, preemption bound {bound}, {:.2?}, covered: {}",
+        started.elapsed(),
+        covered.join(" ")
+    );
+    let missed: Vec<&&str> = covers
+        .iter()
+        .filter(|probe| !probes.contains_key(**probe))
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "loom model {name} never reached {missed:?}: it does not explore what it names"
     );
 }
 
@@ -65,6 +87,7 @@ fn i1_receiver_waiting_on_empty_is_woken_by_a_send() {
     explore(
         "i1_receiver_waiting_on_empty_is_woken_by_a_send",
         None,
+        &[],
         || {
             let queue = Queue::new(1);
             let receiver = {
@@ -83,6 +106,7 @@ fn i1_sender_waiting_on_full_is_woken_by_a_receive() {
     explore(
         "i1_sender_waiting_on_full_is_woken_by_a_receive",
         None,
+        &[],
         || a_sender_waiting_on_full_is_woken_by_a_receive(Queue::new(1)),
     );
 }
@@ -108,6 +132,7 @@ fn i1_blocked_threads_are_unparked_by_the_other_side() {
     explore(
         "i1_blocked_threads_are_unparked_by_the_other_side",
         None,
+        &[],
         || {
             let queue = Queue::new(1);
             let receiver = {
@@ -129,6 +154,7 @@ fn i1_two_waiting_receivers_are_each_woken_by_one_of_two_sends() {
     explore(
         "i1_two_waiting_receivers_are_each_woken_by_one_of_two_sends",
         Some(5),
+        &[],
         || {
             let queue = Queue::new(2);
             // The first receiver waits in this thread, the second in another.
@@ -154,6 +180,7 @@ fn i2_values_arrive_in_send_order_across_a_wrap() {
     explore(
         "i2_values_arrive_in_send_order_across_a_wrap",
         Some(5),
+        &[],
         || {
             let queue = Queue::new(2);
             // Start at index 1, so the two sends below land on index 1 and then index 0 of the next lap.
@@ -179,6 +206,7 @@ fn i2_values_arrive_in_order_when_both_sides_wait() {
     explore(
         "i2_values_arrive_in_order_when_both_sides_wait",
         Some(4),
+        &[],
         || {
             let queue = Queue::new(1);
             let producer = {
@@ -204,6 +232,7 @@ fn i3_close_drains_every_accepted_value_then_answers_none() {
     explore(
         "i3_close_drains_every_accepted_value_then_answers_none",
         None,
+        &[],
         || {
             let queue = Queue::new(1);
             let producer = {
@@ -240,6 +269,7 @@ fn i3_a_waiting_sender_racing_close_is_either_received_or_refused() {
     explore(
         "i3_a_waiting_sender_racing_close_is_either_received_or_refused",
         Some(5),
+        &[],
         || {
             let queue = Queue::new(1);
             queue.try_send(1).unwrap();
@@ -267,15 +297,20 @@ fn i3_a_waiting_sender_racing_close_is_either_received_or_refused() {
 /// I1 + I3: close wakes a receiver waiting on an empty queue, which then answers Ok(None).
 #[test]
 fn i3_close_wakes_a_waiting_receiver_with_none() {
-    explore("i3_close_wakes_a_waiting_receiver_with_none", None, || {
-        let queue = Queue::<i32>::new(1);
-        let receiver = {
-            let queue = queue.clone();
-            thread::spawn(move || block_on(queue.receive()))
-        };
-        queue.close();
-        assert_eq!(receiver.join().unwrap(), Ok(None));
-    });
+    explore(
+        "i3_close_wakes_a_waiting_receiver_with_none",
+        None,
+        &[],
+        || {
+            let queue = Queue::<i32>::new(1);
+            let receiver = {
+                let queue = queue.clone();
+                thread::spawn(move || block_on(queue.receive()))
+            };
+            queue.close();
+            assert_eq!(receiver.join().unwrap(), Ok(None));
+        },
+    );
 }
 
 /// I1 + I3: close wakes a sender waiting on a full queue and gives it its value back; the value already
@@ -285,6 +320,7 @@ fn i3_close_wakes_a_waiting_sender_and_returns_its_value() {
     explore(
         "i3_close_wakes_a_waiting_sender_and_returns_its_value",
         None,
+        &[],
         || {
             let queue = Queue::new(1);
             queue.try_send(1).unwrap();
@@ -307,6 +343,7 @@ fn i3_dropping_the_last_handle_drops_every_value_inside() {
     explore(
         "i3_dropping_the_last_handle_drops_every_value_inside",
         None,
+        &[],
         || {
             let queue = Queue::new(2);
             let other = queue.clone();
@@ -325,7 +362,7 @@ fn i3_dropping_the_last_handle_drops_every_value_inside() {
 /// (`len() <= capacity()` at every step), and the values accepted are exactly those received or still inside.
 #[test]
 fn i4_capacity_is_never_exceeded() {
-    explore("i4_capacity_is_never_exceeded", Some(3), || {
+    explore("i4_capacity_is_never_exceeded", Some(3), &[], || {
         capacity_is_never_exceeded(Queue::new(1));
     });
 }
@@ -363,22 +400,27 @@ fn capacity_is_never_exceeded(queue: Queue<usize>) {
 /// snapshot, never a difference of two counters read at different times.
 #[test]
 fn i4_len_never_exceeds_capacity_while_racing() {
-    explore("i4_len_never_exceeds_capacity_while_racing", None, || {
-        let queue = Queue::new(1);
-        let observer = {
-            let queue = queue.clone();
-            thread::spawn(move || {
-                for _ in 0..2 {
-                    assert!(queue.len() <= queue.capacity());
-                }
-            })
-        };
-        for value in 0..2 {
-            queue.try_send(value).unwrap();
-            assert_eq!(queue.try_receive(), Ok(value));
-        }
-        observer.join().unwrap();
-    });
+    explore(
+        "i4_len_never_exceeds_capacity_while_racing",
+        None,
+        &[],
+        || {
+            let queue = Queue::new(1);
+            let observer = {
+                let queue = queue.clone();
+                thread::spawn(move || {
+                    for _ in 0..2 {
+                        assert!(queue.len() <= queue.capacity());
+                    }
+                })
+            };
+            for value in 0..2 {
+                queue.try_send(value).unwrap();
+                assert_eq!(queue.try_receive(), Ok(value));
+            }
+            observer.join().unwrap();
+        },
+    );
 }
 
 /// I5: a receiver woken and then cancelled (dropped without acting on its wake-up) passes the wake-up on:
@@ -388,6 +430,7 @@ fn i5_a_cancelled_woken_receiver_passes_its_wakeup_on() {
     explore(
         "i5_a_cancelled_woken_receiver_passes_its_wakeup_on",
         None,
+        &[],
         || {
             let queue = Queue::new(1);
             // Registered first, so the send below wakes it before the other receiver.
@@ -411,6 +454,7 @@ fn i5_a_cancelled_woken_sender_passes_its_wakeup_on_and_sends_nothing() {
     explore(
         "i5_a_cancelled_woken_sender_passes_its_wakeup_on_and_sends_nothing",
         None,
+        &[],
         || {
             let queue = Queue::new(1);
             queue.try_send(0).unwrap();
@@ -436,6 +480,7 @@ fn i5_a_receive_cancelled_mid_race_loses_no_value() {
     explore(
         "i5_a_receive_cancelled_mid_race_loses_no_value",
         None,
+        &[],
         || {
             let queue = Queue::new(1);
             let sender = {
@@ -464,6 +509,7 @@ fn i1_a_waiting_receiver_is_woken_by_two_racing_sends() {
     explore(
         "i1_a_waiting_receiver_is_woken_by_two_racing_sends",
         Some(3),
+        &[],
         || {
             let queue = Queue::new(2);
             let receiver = {
@@ -490,6 +536,7 @@ fn i6_the_last_sender_drop_wakes_a_blocked_receiver_with_none() {
     explore(
         "i6_the_last_sender_drop_wakes_a_blocked_receiver_with_none",
         None,
+        &[],
         || {
             let (tx, rx) = channel::<u8>(1);
             let receiver = thread::spawn(move || rx.blocking_recv());
@@ -506,6 +553,7 @@ fn i6_the_last_receiver_drop_gives_a_waiting_sender_its_value_and_drops_the_rest
     explore(
         "i6_the_last_receiver_drop_gives_a_waiting_sender_its_value_and_drops_the_rest",
         None,
+        &[],
         || {
             let (tx, rx) = channel(1);
             tx.try_send(loom::alloc::Track::new(1)).unwrap();
@@ -534,6 +582,7 @@ fn i6_racing_drops_of_the_last_two_senders_close_once_after_both() {
         "i6_racing_drops_of_the_last_two_senders_close_once_after_both",
         // Both threads push while the receiver may spin on an unpublished slot: bounded (see the module docs).
         Some(3),
+        &[],
         || {
             let (tx, rx) = channel(2);
             let other = tx.clone();
@@ -559,6 +608,7 @@ fn i6_racing_drops_of_the_last_two_receivers_drop_every_value_once() {
     explore(
         "i6_racing_drops_of_the_last_two_receivers_drop_every_value_once",
         None,
+        &[],
         || {
             let (tx, rx) = channel(2);
             let other = rx.clone();
@@ -581,6 +631,7 @@ fn i6_an_upgrade_racing_the_last_drop_never_reopens_a_closed_channel() {
     explore(
         "i6_an_upgrade_racing_the_last_drop_never_reopens_a_closed_channel",
         None,
+        &[],
         || {
             let (tx, rx) = channel(1);
             let weak = tx.downgrade();
@@ -609,6 +660,7 @@ fn i1_blocking_send_and_recv_hand_values_over_in_order() {
         "i1_blocking_send_and_recv_hand_values_over_in_order",
         // Both threads push while the receiver may spin on an unpublished slot: bounded (see the module docs).
         Some(4),
+        &[],
         || {
             let (tx, rx) = channel(1);
             let sender = thread::spawn(move || {
@@ -630,6 +682,7 @@ fn i5_a_dropped_woken_stream_passes_its_wakeup_on_to_a_blocked_receiver() {
     explore(
         "i5_a_dropped_woken_stream_passes_its_wakeup_on_to_a_blocked_receiver",
         None,
+        &[],
         || {
             use futures_core::Stream;
             let (tx, rx) = channel(1);
@@ -656,6 +709,7 @@ fn i7_a_dropped_permit_gives_its_slot_to_a_waiting_sender() {
     explore(
         "i7_a_dropped_permit_gives_its_slot_to_a_waiting_sender",
         None,
+        &[],
         || {
             let queue = Queue::new(1);
             let permit = queue.try_reserve().unwrap();
@@ -679,6 +733,7 @@ fn i7_a_permit_held_across_close_delivers_before_the_drain_ends() {
     explore(
         "i7_a_permit_held_across_close_delivers_before_the_drain_ends",
         Some(3),
+        &[],
         || {
             let queue = Queue::new(2);
             queue.try_send(1).unwrap();
@@ -710,6 +765,7 @@ fn i7_receivers_waiting_across_close_all_see_the_end_after_the_permits_value() {
     explore(
         "i7_receivers_waiting_across_close_all_see_the_end_after_the_permits_value",
         None,
+        &[],
         || {
             let (tx, rx) = channel(1);
             let permit = tx.try_reserve_owned().unwrap();
@@ -781,6 +837,7 @@ fn i7_a_reserve_woken_then_dropped_passes_the_slot_on() {
     explore(
         "i7_a_reserve_woken_then_dropped_passes_the_slot_on",
         None,
+        &[],
         || {
             let queue = Queue::new(1);
             queue.try_send(0).unwrap();
@@ -805,6 +862,7 @@ fn i7_a_permit_sent_as_the_last_receiver_leaves_is_dropped_once() {
     explore(
         "i7_a_permit_sent_as_the_last_receiver_leaves_is_dropped_once",
         None,
+        &[],
         || {
             let (tx, rx) = channel(1);
             let permit = tx.try_reserve().unwrap();
@@ -823,6 +881,7 @@ fn i7_values_inside_plus_permits_never_exceed_the_capacity() {
     explore(
         "i7_values_inside_plus_permits_never_exceed_the_capacity",
         Some(3),
+        &[],
         || {
             let queue = Queue::new(2);
             let reserver = {
@@ -854,6 +913,7 @@ fn i8_an_overtaken_receiver_is_handed_the_next_value() {
     explore(
         "i8_an_overtaken_receiver_is_handed_the_next_value",
         None,
+        &[],
         || {
             let queue = Queue::new(1);
             let mut waiting = Box::pin(queue.receive());
@@ -881,6 +941,7 @@ fn i8_an_overtaken_sender_is_handed_the_next_slot() {
     explore(
         "i8_an_overtaken_sender_is_handed_the_next_slot",
         None,
+        &[],
         || {
             let queue = Queue::new(1);
             queue.try_send(0).unwrap();
@@ -919,6 +980,7 @@ fn i9_unbounded_values_cross_a_block_in_order_to_a_waiting_receiver() {
     explore(
         "i9_unbounded_values_cross_a_block_in_order_to_a_waiting_receiver",
         Some(3),
+        &[],
         || {
             let queue = Queue::unbounded();
             let sender = {
@@ -946,6 +1008,7 @@ fn i9_unbounded_receivers_racing_through_a_block_take_each_value_once() {
     explore(
         "i9_unbounded_receivers_racing_through_a_block_take_each_value_once",
         None,
+        &[],
         || {
             let queue = Queue::unbounded();
             for value in 0..3 {
@@ -985,6 +1048,7 @@ fn i3_unbounded_close_racing_sends_drains_every_accepted_value() {
     explore(
         "i3_unbounded_close_racing_sends_drains_every_accepted_value",
         None,
+        &[],
         || {
             let queue = Queue::unbounded();
             let sender = {
@@ -1025,6 +1089,7 @@ fn i9_a_block_is_reused_only_once_its_last_reader_is_done() {
     explore(
         "i9_a_block_is_reused_only_once_its_last_reader_is_done",
         None,
+        &[],
         || {
             let queue = Queue::unbounded();
             // Block 0 full; its last push installed block 1.
@@ -1058,6 +1123,7 @@ fn i1_a_sender_waiting_on_a_full_block_list_is_woken_by_a_receive() {
     explore(
         "i1_a_sender_waiting_on_a_full_block_list_is_woken_by_a_receive",
         None,
+        &[],
         || {
             let queue = Queue::on_block_list(1);
             // One value in and out first, so that the model's second value crosses into the next block.
@@ -1075,6 +1141,282 @@ fn i4_a_bounded_block_list_never_exceeds_its_capacity() {
     explore(
         "i4_a_bounded_block_list_never_exceeds_its_capacity",
         Some(3),
+        &[],
         || capacity_is_never_exceeded(Queue::on_block_list(1)),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reservations and batches waiting while the other side receives, with no close (a close wakes every waiter
+// and would hide a lost wake-up)
+// ---------------------------------------------------------------------------------------------------------
+
+/// I1 + I7: a `reserve()` waiting on a full queue is woken by a receive on another thread and gets the slot.
+#[test]
+fn i1_a_reserve_waiting_on_a_full_queue_is_woken_by_a_receive() {
+    explore(
+        "i1_a_reserve_waiting_on_a_full_queue_is_woken_by_a_receive",
+        None,
+        &[
+            "reserve.waits",
+            "reserve.recheck_found_room",
+            "pop.served_senders",
+        ],
+        || {
+            let queue = Queue::new(1);
+            queue.try_send(0).unwrap();
+            let reserver = {
+                let queue = queue.clone();
+                thread::spawn(move || block_on(queue.reserve()).unwrap().send(1))
+            };
+            assert_eq!(queue.try_receive(), Ok(0));
+            // A reserve left waiting would never finish: loom reports the deadlock.
+            reserver.join().unwrap();
+            assert_eq!(queue.try_receive(), Ok(1));
+        },
+    );
+}
+
+/// I1 + I7: `reserve_owned()` on a full channel, woken by a receive (the owned future keeps its sender).
+#[test]
+fn i1_an_owned_reserve_waiting_on_a_full_channel_is_woken_by_a_receive() {
+    explore(
+        "i1_an_owned_reserve_waiting_on_a_full_channel_is_woken_by_a_receive",
+        None,
+        &["reserve.waits", "pop.served_senders"],
+        || {
+            let (tx, rx) = channel(1);
+            tx.try_send(0).unwrap();
+            let reserver =
+                thread::spawn(move || drop(block_on(tx.reserve_owned()).unwrap().send(1)));
+            assert_eq!(rx.try_recv(), Ok(0));
+            reserver.join().unwrap();
+            assert_eq!(rx.try_recv(), Ok(1));
+        },
+    );
+}
+
+/// I1 + I7: `reserve_many(2)` waiting on a full capacity-2 queue: two receives free its slots one at a time
+/// (the first wakes it for one slot it cannot use yet); it gets both, and the values arrive in order.
+#[test]
+fn i1_a_batch_reservation_waiting_on_a_full_queue_is_woken_by_two_receives() {
+    explore(
+        "i1_a_batch_reservation_waiting_on_a_full_queue_is_woken_by_two_receives",
+        Some(4),
+        &[
+            "reserve_many.waits",
+            "waiters.overtaken",
+            "pop.served_senders",
+        ],
+        || {
+            let queue = Queue::new(2);
+            queue.try_send(0).unwrap();
+            queue.try_send(1).unwrap();
+            let reserver = {
+                let queue = queue.clone();
+                thread::spawn(move || {
+                    for (permit, value) in block_on(queue.reserve_many(2)).unwrap().zip([2, 3]) {
+                        permit.send(value);
+                    }
+                })
+            };
+            assert_eq!(queue.try_receive(), Ok(0));
+            assert_eq!(queue.try_receive(), Ok(1));
+            reserver.join().unwrap();
+            assert_eq!(queue.try_receive(), Ok(2));
+            assert_eq!(queue.try_receive(), Ok(3));
+        },
+    );
+}
+
+/// I1 for `receive_many`: a batch receive frees two slots (its first value waited for, the second taken as
+/// it goes); a batch reservation waiting for both is served by each, not only by the first.
+#[test]
+fn i1_a_batch_receive_frees_slots_for_a_waiting_batch_reservation() {
+    explore(
+        "i1_a_batch_receive_frees_slots_for_a_waiting_batch_reservation",
+        Some(4),
+        &[
+            "receive_many.took_another",
+            "reserve_many.waits",
+            "pop.served_senders",
+        ],
+        || {
+            let queue = Queue::new(2);
+            queue.try_send(0).unwrap();
+            queue.try_send(1).unwrap();
+            let reserver = {
+                let queue = queue.clone();
+                thread::spawn(move || {
+                    for (permit, value) in block_on(queue.reserve_many(2)).unwrap().zip([2, 3]) {
+                        permit.send(value);
+                    }
+                })
+            };
+            let mut batch = Vec::new();
+            while batch.len() < 2 {
+                block_on(queue.receive_many(&mut batch, 2));
+            }
+            assert_eq!(batch, [0, 1]);
+            reserver.join().unwrap();
+            assert_eq!(queue.try_receive(), Ok(2));
+            assert_eq!(queue.try_receive(), Ok(3));
+        },
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The block list's boundaries and reuse, raced (blocks of 2 slots under loom)
+// ---------------------------------------------------------------------------------------------------------
+
+/// I9 + I3: two pushes race across a block end: one claims the block's last slot and installs the next
+/// block, the other waits at the boundary, then pushes into the block just installed (it must see it: the
+/// tail's move past the boundary publishes the block). Both values are received once; nothing leaks.
+#[test]
+fn i9_two_pushes_crossing_a_block_end_land_in_the_installed_block() {
+    explore(
+        "i9_two_pushes_crossing_a_block_end_land_in_the_installed_block",
+        None,
+        &[
+            "list.push_installed_the_next_block",
+            "list.push_waited_at_a_block_end",
+        ],
+        || {
+            let queue = Queue::unbounded();
+            // The tail is now at the first block's last slot.
+            queue.try_send(loom::alloc::Track::new(0)).unwrap();
+            assert_eq!(queue.try_receive().map(|value| *value.get_ref()), Ok(0));
+            let pusher = {
+                let queue = queue.clone();
+                thread::spawn(move || queue.try_send(loom::alloc::Track::new(1)).unwrap())
+            };
+            queue.try_send(loom::alloc::Track::new(2)).unwrap();
+            pusher.join().unwrap();
+            let mut received = [0; 2].map(|_| *queue.try_receive().unwrap().get_ref());
+            received.sort_unstable();
+            assert_eq!(received, [1, 2]);
+            assert_eq!(queue.try_receive().err(), Some(TryRecvError::Empty));
+        },
+    );
+}
+
+/// I9: a block destroyed and kept as the spare is reset and installed again by a push while two receivers
+/// race through the boundary: the one that takes the old block's last value moves the head to the reused
+/// block, and the other, reading it next, must see its reset (the next-block link publishes it), never the
+/// slot states of its first life. Every value is received once; nothing leaks.
+#[test]
+fn i9_a_reused_block_is_seen_reset_by_every_reader() {
+    explore(
+        "i9_a_reused_block_is_seen_reset_by_every_reader",
+        Some(2),
+        &[
+            "list.block_reused",
+            "list.pop_moved_to_the_next_block",
+            "list.push_installed_the_next_block",
+        ],
+        || {
+            let queue = Queue::unbounded();
+            // Block A holds 0, 1 (the push of 1 installs block B), B holds 2; taking 0 and 1 destroys A,
+            // which becomes the spare. The tail is at B's last slot.
+            for value in 0..3 {
+                queue.try_send(loom::alloc::Track::new(value)).unwrap();
+            }
+            for value in 0..2 {
+                assert_eq!(queue.try_receive().map(|v| *v.get_ref()), Ok(value));
+            }
+            let writer = {
+                let queue = queue.clone();
+                // 3 fills B's last slot and installs A again; 4 goes into the reused A.
+                thread::spawn(move || {
+                    for value in 3..5 {
+                        queue.try_send(loom::alloc::Track::new(value)).unwrap();
+                    }
+                })
+            };
+            let reader = {
+                let queue = queue.clone();
+                thread::spawn(move || {
+                    let mut got = Vec::new();
+                    for _ in 0..2 {
+                        if let Ok(value) = queue.try_receive() {
+                            got.push(*value.get_ref());
+                        }
+                    }
+                    got
+                })
+            };
+            let mut got = Vec::new();
+            for _ in 0..2 {
+                if let Ok(value) = queue.try_receive() {
+                    got.push(*value.get_ref());
+                }
+            }
+            writer.join().unwrap();
+            got.extend(reader.join().unwrap());
+            while let Ok(value) = queue.try_receive() {
+                got.push(*value.get_ref());
+            }
+            got.sort_unstable();
+            assert_eq!(got, [2, 3, 4]);
+        },
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// A value's `Drop` that panics inside the queue
+// ---------------------------------------------------------------------------------------------------------
+
+/// A value whose `Drop` panics (with [`BOMB`]) when it is armed.
+struct Bomb(bool);
+
+const BOMB: &str = "a value panics in its Drop";
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        if self.0 && !std::thread::panicking() {
+            panic!("{BOMB}");
+        }
+    }
+}
+
+/// Keeps the expected [`BOMB`] panics of the models out of the test output (the default hook prints every
+/// panic, once per interleaving); every other panic is printed as before.
+fn quiet_bombs() {
+    static QUIET: std::sync::Once = std::sync::Once::new();
+    QUIET.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if info.payload().downcast_ref::<&str>() != Some(&BOMB)
+                && info.payload().downcast_ref::<String>().map(String::as_str) != Some(BOMB)
+            {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// I6 + I3 (issue 18, item 2): the last receiver's drop drains the channel while a sender waits on another
+/// thread; the first value's `Drop` panics. The value behind it is still dropped, the sender is woken and gets
+/// its value back (a lost wake-up is loom's deadlock), then the panic comes out of the receiver's drop.
+#[test]
+fn i6_a_value_panicking_in_the_last_receivers_drain_strands_no_waiter() {
+    quiet_bombs();
+    explore(
+        "i6_a_value_panicking_in_the_last_receivers_drain_strands_no_waiter",
+        // The sender may spin on the drain's in-flight pops: bounded (see the module docs).
+        Some(3),
+        &["drain.value_panicked", "close.woke_senders", "send.waits"],
+        || {
+            let (tx, rx) = channel(2);
+            tx.try_send(Bomb(true)).unwrap();
+            tx.try_send(Bomb(false)).unwrap();
+            let sender = thread::spawn(move || match block_on(tx.send(Bomb(false))) {
+                Err(SendError(back)) => assert!(!back.0),
+                Ok(()) => panic!("a send succeeded after the last receiver left"),
+            });
+            let dropped = crate::sync::expecting_user_panics(move || drop(rx));
+            assert!(dropped.is_err(), "the value's panic comes out of the drop");
+            sender.join().unwrap();
+        },
     );
 }

@@ -896,14 +896,16 @@ fn iterations() -> usize {
         .unwrap_or(DEFAULT_ITERATIONS)
 }
 
-/// Runs `model` under `check_random` then `check_pct`, reporting name, scheduler, iterations and wall time on
-/// stderr (not captured by the test harness), and on failure the iteration that failed.
-fn check(name: &str, model: fn()) {
-    check_scaled(name, model, 1);
+/// Runs `model` under `check_random` then `check_pct`, reporting name, scheduler, iterations, wall time and how
+/// often each coverage probe of the production code fired (`src/probe.rs`) on stderr (not captured by the
+/// test harness), and on failure the iteration that failed. Fails unless every probe in `covers` (the
+/// branches the model is about) fired under each scheduler.
+fn check(name: &str, covers: &[&str], model: fn()) {
+    check_scaled(name, covers, model, 1);
 }
 
 /// [`check`] with `scale` times the iterations (for the small, cheap models).
-fn check_scaled(name: &str, model: fn(), scale: usize) {
+fn check_scaled(name: &str, covers: &[&str], model: fn(), scale: usize) {
     let iterations = iterations() * scale;
     let only = std::env::var("SHUTTLE_SCHEDULER").unwrap_or_default();
     for pct in [false, true] {
@@ -922,6 +924,7 @@ fn check_scaled(name: &str, model: fn(), scale: usize) {
             model();
         };
         COVERAGE.with(|coverage| coverage.set([0; 4]));
+        crate::probe::take();
         let started = Instant::now();
         let result = catch_unwind(AssertUnwindSafe(|| {
             if pct {
@@ -940,10 +943,17 @@ fn check_scaled(name: &str, model: fn(), scale: usize) {
                  {receives_cancelled} receives cancelled)"
             ),
         };
+        let probes = crate::probe::take();
+        let covered: Vec<String> = probes
+            .iter()
+            .map(|(probe, count)| format!("{probe}={count}"))
+            .collect();
+        let covered = covered.join(" ");
         let _ = match &result {
             Ok(()) => writeln!(
                 std::io::stderr(),
-                "shuttle model {name}: {scheduler}, {executions} iterations, {seconds:.2} s{coverage}"
+                "shuttle model {name}: {scheduler}, {executions} iterations, {seconds:.2} s{coverage}, \
+                 covered: {covered}"
             ),
             Err(_) => writeln!(
                 std::io::stderr(),
@@ -954,6 +964,14 @@ fn check_scaled(name: &str, model: fn(), scale: usize) {
         if let Err(panic) = result {
             resume_unwind(panic);
         }
+        let missed: Vec<&&str> = covers
+            .iter()
+            .filter(|probe| !probes.contains_key(**probe))
+            .collect();
+        assert!(
+            missed.is_empty(),
+            "shuttle model {name} ({scheduler}) never reached {missed:?}: it does not explore what it names"
+        );
     }
 }
 
@@ -962,14 +980,22 @@ fn check_scaled(name: &str, model: fn(), scale: usize) {
 /// nothing and cancelled receives take nothing nor strand a waiter; 3 producers × 3 consumers, capacity 1.
 #[test]
 fn close_after_drain_capacity_1_loses_no_wakeup_and_delivers_exactly_once_in_order() {
-    check("close_after_drain_capacity_1", close_after_drain_capacity_1);
+    check(
+        "close_after_drain_capacity_1",
+        &[],
+        close_after_drain_capacity_1,
+    );
 }
 
 /// As [`close_after_drain_capacity_1_loses_no_wakeup_and_delivers_exactly_once_in_order`], capacity 2 (a
 /// slot can be freed while another is being filled).
 #[test]
 fn close_after_drain_capacity_2_loses_no_wakeup_and_delivers_exactly_once_in_order() {
-    check("close_after_drain_capacity_2", close_after_drain_capacity_2);
+    check(
+        "close_after_drain_capacity_2",
+        &[],
+        close_after_drain_capacity_2,
+    );
 }
 
 /// I3 under a racing close: no send succeeds after `close` was observed, refused sends give back their own
@@ -977,13 +1003,13 @@ fn close_after_drain_capacity_2_loses_no_wakeup_and_delivers_exactly_once_in_ord
 /// `close` is first; with I1 (no task hangs), I2, I4 and I5 as in the drain model. Capacity 1.
 #[test]
 fn close_races_capacity_1_refuses_later_sends_and_drains_exactly_once() {
-    check("close_races_capacity_1", close_races_capacity_1);
+    check("close_races_capacity_1", &[], close_races_capacity_1);
 }
 
 /// As [`close_races_capacity_1_refuses_later_sends_and_drains_exactly_once`], capacity 2.
 #[test]
 fn close_races_capacity_2_refuses_later_sends_and_drains_exactly_once() {
-    check("close_races_capacity_2", close_races_capacity_2);
+    check("close_races_capacity_2", &[], close_races_capacity_2);
 }
 
 /// I1 no lost wake-up, reduced: 2 steady producers × 1 steady consumer, 2 values each, capacity 1. A waiter
@@ -994,6 +1020,7 @@ fn close_after_drain_2x1_capacity_1_loses_no_wakeup() {
     // An execution costs a tenth of a 3 × 3 one: run ten times as many.
     check_scaled(
         "close_after_drain_2x1_capacity_1",
+        &[],
         close_after_drain_2x1_capacity_1,
         10,
     );
@@ -1003,14 +1030,22 @@ fn close_after_drain_2x1_capacity_1_loses_no_wakeup() {
 /// deadlocks), each consumer sees each producer's values in order, and every value arrives exactly once.
 #[test]
 fn blocking_threads_and_tasks_lose_no_wakeup_and_deliver_exactly_once_in_order() {
-    check("blocking_threads_and_tasks", blocking_threads_and_tasks);
+    check(
+        "blocking_threads_and_tasks",
+        &[],
+        blocking_threads_and_tasks,
+    );
 }
 
 /// I6 disconnection with I1, I2, I3: handles cloned and dropped at random, blocking threads beside tasks,
 /// consumers leaving early; the last sender's drop ends every consumer.
 #[test]
 fn channel_handles_come_and_go_lose_no_wakeup_and_deliver_exactly_once_in_order() {
-    check("channel_handles_come_and_go", channel_handles_come_and_go);
+    check(
+        "channel_handles_come_and_go",
+        &[],
+        channel_handles_come_and_go,
+    );
 }
 
 /// I1–I5 on the unbounded flavour, as [`close_after_drain_capacity_1_loses_no_wakeup_and_delivers_exactly_once_in_order`]:
@@ -1018,7 +1053,11 @@ fn channel_handles_come_and_go_lose_no_wakeup_and_deliver_exactly_once_in_order(
 /// every value in it was read).
 #[test]
 fn close_after_drain_unbounded_loses_no_wakeup_and_delivers_exactly_once_in_order() {
-    check("close_after_drain_unbounded", close_after_drain_unbounded);
+    check(
+        "close_after_drain_unbounded",
+        &[],
+        close_after_drain_unbounded,
+    );
 }
 
 /// I1–I5 on a bounded block list (the storage above a capacity of 65,536), capacity 1, blocks of 3: senders
@@ -1027,6 +1066,7 @@ fn close_after_drain_unbounded_loses_no_wakeup_and_delivers_exactly_once_in_orde
 fn close_after_drain_block_list_capacity_1_loses_no_wakeup_and_delivers_exactly_once_in_order() {
     check(
         "close_after_drain_block_list_capacity_1",
+        &[],
         close_after_drain_block_list_capacity_1,
     );
 }
@@ -1036,6 +1076,7 @@ fn close_after_drain_block_list_capacity_1_loses_no_wakeup_and_delivers_exactly_
 fn close_races_block_list_capacity_2_refuses_later_sends_and_drains_exactly_once() {
     check(
         "close_races_block_list_capacity_2",
+        &[],
         close_races_block_list_capacity_2,
     );
 }
@@ -1044,7 +1085,7 @@ fn close_races_block_list_capacity_2_refuses_later_sends_and_drains_exactly_once
 /// [`close_races_capacity_1_refuses_later_sends_and_drains_exactly_once`].
 #[test]
 fn close_races_unbounded_refuses_later_sends_and_drains_exactly_once() {
-    check("close_races_unbounded", close_races_unbounded);
+    check("close_races_unbounded", &[], close_races_unbounded);
 }
 
 /// I6 on an unbounded channel, as [`channel_handles_come_and_go_lose_no_wakeup_and_deliver_exactly_once_in_order`].
@@ -1052,6 +1093,7 @@ fn close_races_unbounded_refuses_later_sends_and_drains_exactly_once() {
 fn unbounded_channel_handles_come_and_go_lose_no_wakeup_and_deliver_exactly_once_in_order() {
     check(
         "unbounded_channel_handles_come_and_go",
+        &[],
         unbounded_channel_handles_come_and_go,
     );
 }
@@ -1060,7 +1102,11 @@ fn unbounded_channel_handles_come_and_go_lose_no_wakeup_and_deliver_exactly_once
 /// close on a capacity-2 channel, 3 producers × 3 consumers.
 #[test]
 fn permits_race_sends_and_close_deliver_exactly_once_in_order() {
-    check("permits_race_sends_and_close", permits_race_sends_and_close);
+    check(
+        "permits_race_sends_and_close",
+        &[],
+        permits_race_sends_and_close,
+    );
 }
 
 /// I8: a waiting receiver is woken in vain at most the stated bound of times per receive.
@@ -1068,6 +1114,7 @@ fn permits_race_sends_and_close_deliver_exactly_once_in_order() {
 fn overtaken_waiters_are_handed_a_value_within_the_bound_of_overtakes() {
     check(
         "overtaken_waiters_are_handed_a_value_within_the_bound",
+        &[],
         overtaken_waiters_are_handed_a_value_within_the_bound,
     );
 }

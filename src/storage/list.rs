@@ -67,6 +67,7 @@ use std::ptr;
 
 use super::{Popped, Pushed};
 use crate::error::{TryRecvError, TrySendError};
+use crate::probe;
 use crate::sync::{AtomicPtr, AtomicUsize, CachePadded, Ordering, UnsafeCell, backoff, fence};
 
 /// Slots per block; tiny under the model checkers so that a few operations cross block boundaries.
@@ -139,6 +140,7 @@ impl<T> Slot<T> {
         let mut step = 0;
         // Acquire: pairs with the push's Release, so the value is visible before we read it.
         while self.state.load(Ordering::Acquire) & WRITE == 0 {
+            probe::hit("list.reader_waited_for_a_write");
             backoff(step);
             step += 1;
         }
@@ -161,6 +163,7 @@ impl<T> Block<T> {
             if !next.is_null() {
                 return next;
             }
+            probe::hit("list.reader_waited_for_the_next_block");
             backoff(step);
             step += 1;
         }
@@ -352,8 +355,10 @@ impl<T> List<T> {
         // before our reset.
         let spare = self.spare.swap(ptr::null_mut(), Ordering::Acquire);
         if spare.is_null() {
+            probe::hit("list.block_allocated");
             return self.allocate_block();
         }
+        probe::hit("list.block_reused");
         // SAFETY: the swap took the spare out, so this thread alone owns it, and it is live (only owners free).
         unsafe { (*spare).reset() };
         spare
@@ -394,6 +399,7 @@ impl<T> List<T> {
             if slot.state.load(Ordering::Acquire) & READ == 0
                 && slot.state.fetch_or(DESTROY, Ordering::AcqRel) & READ == 0
             {
+                probe::hit("list.destroy_walk_handed_to_a_reader");
                 // That reader will see `DESTROY` and go on from the next slot.
                 return;
             }
@@ -486,6 +492,7 @@ impl<T> List<T> {
             };
             let offset = position(tail) % LAP;
             if offset == BLOCK_CAP {
+                probe::hit("list.push_waited_at_a_block_end");
                 // The push that claimed the block's last slot is installing the next block.
                 backoff(step);
                 step += 1;
@@ -511,6 +518,7 @@ impl<T> List<T> {
             ) {
                 Ok(_) => {
                     if offset + 1 == BLOCK_CAP {
+                        probe::hit("list.push_installed_the_next_block");
                         let next = next_block
                             .take()
                             .expect("the next block is made ready before claiming the last slot");
@@ -650,6 +658,7 @@ impl<T> List<T> {
         loop {
             let offset = position(head) % LAP;
             if offset == BLOCK_CAP {
+                probe::hit("list.pop_waited_at_a_block_end");
                 // The pop that claimed the block's last slot is moving the head to the next block.
                 backoff(step);
                 step += 1;
@@ -709,6 +718,7 @@ impl<T> List<T> {
             ) {
                 Ok(_) => {
                     if last {
+                        probe::hit("list.pop_moved_to_the_next_block");
                         // SAFETY: `block` is the block of the position we claimed (see the Acquire loads
                         // above); it lives at least until our value is read out, which only we do.
                         let next = unsafe { (*block).wait_next() };
@@ -733,6 +743,7 @@ impl<T> List<T> {
                         // the last slot starts the walk.
                         unsafe { self.destroy(block, 0) };
                     } else if slot.state.fetch_or(READ, Ordering::AcqRel) & DESTROY != 0 {
+                        probe::hit("list.reader_took_over_the_destroy_walk");
                         // AcqRel: Release orders our read before the block's reuse; Acquire takes over the walk.
                         // SAFETY: a pop found our slot unread and set `DESTROY`: the walk is ours from the next
                         // slot, and every position was claimed (the last slot's pop started the walk).
@@ -803,12 +814,18 @@ impl<T> List<T> {
         self.tail.word.load(Ordering::Relaxed) & CLOSED != 0
     }
 
-    /// Whether the list is closed with no reservation left: no value will ever be pushed again. (The queue
-    /// acts on `CLOSED` alone, as for the ring; the unit tests check the reservations.)
-    #[cfg(all(test, not(loom), not(shuttle)))]
+    /// Whether the list is closed with no reservation left: no value will ever be pushed again.
     pub(crate) fn is_final(&self) -> bool {
-        // Relaxed: a snapshot in a single-threaded test.
+        // Relaxed: a snapshot; the caller acting on it read the word that made it final in its own thread, or
+        // serves under the receivers' lock after the one that did.
         final_word(self.tail.word.load(Ordering::Relaxed))
+    }
+
+    /// Whether `count` more reservations would overflow the count field (`COUNT_MAX` held at once): such a
+    /// request waits for a release, not for room.
+    pub(crate) fn reservations_over_limit(&self, count: usize) -> bool {
+        // Relaxed: a snapshot, read by a waiter under its list's lock to tell why it failed.
+        self::count(self.tail.word.load(Ordering::Relaxed)) + count > COUNT_MAX
     }
 
     /// Marks that senders may be waiting. Call with the senders' waiter-list lock held.
@@ -873,6 +890,18 @@ impl<T> List<T> {
 
     /// The number of values inside (pushes that claimed a position and whose value is not popped yet): a
     /// consistent snapshot, even while racing.
+    /// Slots reserved (permits held, grants not yet used): a snapshot.
+    pub(crate) fn reserved(&self) -> usize {
+        // Relaxed: a snapshot, for a wake-up that may go on.
+        count(self.tail.word.load(Ordering::Relaxed))
+    }
+
+    /// Values promised to receivers and not yet taken: a snapshot.
+    pub(crate) fn promised(&self) -> usize {
+        // Relaxed: a snapshot, for a wake-up that may go on.
+        count(self.head.word.load(Ordering::Relaxed))
+    }
+
     pub(crate) fn len(&self) -> usize {
         loop {
             // Acquire on both words: a `head` read here was moved past a position by a pop that saw the tail

@@ -129,6 +129,19 @@ impl<T> Storage<T> {
         dispatch!(self, s => s.is_closed())
     }
 
+    pub(crate) fn is_final(&self) -> bool {
+        dispatch!(self, s => s.is_final())
+    }
+
+    /// Whether `count` more reservations exceed what the storage can count at once although there may be
+    /// room (never for a ring; a list's count field holds 2^20 - 1).
+    pub(crate) fn reservations_over_limit(&self, count: usize) -> bool {
+        match self {
+            Storage::Ring(_) => false,
+            Storage::List(list) => list.reservations_over_limit(count),
+        }
+    }
+
     pub(crate) fn set_senders_waiting(&self) {
         dispatch!(self, s => s.set_senders_waiting())
     }
@@ -163,6 +176,17 @@ impl<T> Storage<T> {
 
     pub(crate) fn len(&self) -> usize {
         dispatch!(self, s => s.len())
+    }
+
+    /// Whether a newcomer could take a slot now (none of the room is reserved): a snapshot.
+    pub(crate) fn has_free_slot(&self) -> bool {
+        self.capacity()
+            .is_none_or(|capacity| dispatch!(self, s => s.len() + s.reserved()) < capacity)
+    }
+
+    /// Whether a newcomer could take a value now (one beyond the promised ones is inside): a snapshot.
+    pub(crate) fn has_free_value(&self) -> bool {
+        dispatch!(self, s => s.len() > s.promised())
     }
 }
 

@@ -43,6 +43,7 @@ use std::mem::MaybeUninit;
 
 use super::{Popped, Pushed};
 use crate::error::{TryRecvError, TrySendError};
+use crate::probe;
 use crate::sync::{AtomicUsize, CachePadded, Ordering, UnsafeCell, backoff, fence};
 
 struct Slot<T> {
@@ -294,6 +295,7 @@ impl<T> Ring<T> {
                 return Err(TrySendError::Full(value));
             } else {
                 // A pop is under way, another push claimed `pos`, or our `tail` is stale.
+                probe::hit("ring.push_waited_for_a_slot");
                 backoff(step);
                 step += 1;
                 tail = self.tail.load(Ordering::Relaxed);
@@ -476,6 +478,7 @@ impl<T> Ring<T> {
                     });
                 }
                 // A push is under way, another pop took `pos`, or our `head` is stale.
+                probe::hit("ring.pop_waited_for_a_slot");
                 backoff(step);
                 step += 1;
                 head = self.head.load(Ordering::Relaxed);
@@ -536,11 +539,10 @@ impl<T> Ring<T> {
         self.tail.load(Ordering::Relaxed) & self.closed_bit != 0
     }
 
-    /// Whether the ring is closed with no reservation left: no value will ever be pushed again. (The queue
-    /// acts on `CLOSED` alone, see `ReceiverGate::hopeless`; the unit tests check the reservations.)
-    #[cfg(all(test, not(loom), not(shuttle)))]
+    /// Whether the ring is closed with no reservation left: no value will ever be pushed again.
     pub(crate) fn is_final(&self) -> bool {
-        // Relaxed: a snapshot in a single-threaded test.
+        // Relaxed: a snapshot; the caller acting on it read the word that made it final in its own thread, or
+        // serves under the receivers' lock after the one that did.
         self.final_word(self.tail.load(Ordering::Relaxed))
     }
 
@@ -601,6 +603,18 @@ impl<T> Ring<T> {
     pub(crate) fn receivers_waiting(&self) -> bool {
         // Acquire: pairs with `clear_receivers_waiting`.
         self.tail.load(Ordering::Acquire) & self.waiting_bit != 0
+    }
+
+    /// Slots reserved (permits held, grants not yet used): a snapshot.
+    pub(crate) fn reserved(&self) -> usize {
+        // Relaxed: a snapshot, for a wake-up that may go on.
+        self.count(self.tail.load(Ordering::Relaxed))
+    }
+
+    /// Values promised to receivers and not yet taken: a snapshot.
+    pub(crate) fn promised(&self) -> usize {
+        // Relaxed: a snapshot, for a wake-up that may go on.
+        self.count(self.head.load(Ordering::Relaxed))
     }
 
     /// The number of values inside: a consistent snapshot, so never more than the capacity, even while racing.
