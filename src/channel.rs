@@ -100,6 +100,13 @@ pub fn unbounded_channel<T>() -> (Sender<T>, Receiver<T>) {
     handles(Shared::unbounded())
 }
 
+/// A bounded channel on a block list whatever its capacity, for the in-crate models (which cannot fill the
+/// 65,536 values above which a bounded channel is a list).
+#[cfg(all(test, any(loom, shuttle)))]
+pub(crate) fn channel_on_block_list<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
+    handles(Shared::bounded_list(capacity))
+}
+
 /// The first sender and receiver of a new channel.
 fn handles<T>(shared: Shared<T>) -> (Sender<T>, Receiver<T>) {
     let shared = Arc::new(shared);

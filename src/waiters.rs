@@ -34,11 +34,14 @@ use crate::sync::{AtomicUsize, Mutex, MutexGuard, Ordering, lock};
 
 /// How many times a waiting task may be overtaken (woken, then finding its slot or value taken by a running
 /// task) before the list switches to hand-off mode for it.
-#[cfg(not(all(loom, any(test, feature = "loom"))))]
+#[cfg(not(any(all(loom, any(test, feature = "loom")), all(shuttle, test))))]
 pub(crate) const OVERTAKES_BEFORE_HAND_OFF: u32 = 4;
 /// Under loom, 1: a model reaches hand-off mode within the few operations it can explore.
 #[cfg(all(loom, any(test, feature = "loom")))]
 pub(crate) const OVERTAKES_BEFORE_HAND_OFF: u32 = 1;
+/// In the crate's shuttle models, 2: their few values per task reach hand-off mode, and leave it, often.
+#[cfg(all(shuttle, test, not(loom)))]
+pub(crate) const OVERTAKES_BEFORE_HAND_OFF: u32 = 2;
 
 /// No node: the end of a list, or a waiter that holds its place without a node.
 const NONE: usize = usize::MAX;

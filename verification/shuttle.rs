@@ -493,9 +493,21 @@ fn close_after_drain_2x1_capacity_1() {
 /// `blocking::block_on` (parking through the facade, as the blocking calls do), 1 consumer task, capacity 1,
 /// 3 values per producer, then close.
 fn blocking_threads_and_tasks() {
+    blocking_threads_and_tasks_on(Queue::new(1));
+}
+
+fn blocking_threads_and_tasks_block_list() {
+    blocking_threads_and_tasks_on(Queue::on_block_list(1));
+}
+
+fn blocking_threads_and_tasks_unbounded() {
+    blocking_threads_and_tasks_on(Queue::unbounded());
+}
+
+/// The body of the blocking models, on an empty `queue`.
+fn blocking_threads_and_tasks_on(queue: Queue<Item>) {
     const PRODUCERS: usize = 2;
     const ITEMS: usize = 3;
-    let queue = Queue::new(1);
     let producers: Vec<_> = (0..PRODUCERS)
         .map(|producer| {
             let queue = queue.clone();
@@ -615,7 +627,19 @@ fn check_delivered_once_in_order(mut delivered: Vec<Item>, received: &[Vec<Item>
 /// value sent is received exactly once, in each producer's order; `None` comes only once nothing is left
 /// and is final.
 fn permits_race_sends_and_close() {
-    let (tx, rx) = channel::<Item>(2);
+    permits_race_sends_and_close_on(channel(2));
+}
+
+fn permits_race_sends_and_close_block_list() {
+    permits_race_sends_and_close_on(crate::channel::channel_on_block_list(2));
+}
+
+fn permits_race_sends_and_close_unbounded() {
+    permits_race_sends_and_close_on(unbounded_channel());
+}
+
+/// The body of the permit models, on a new channel (a capacity-2 ring or block list, or unbounded).
+fn permits_race_sends_and_close_on((tx, rx): (Sender<Item>, Receiver<Item>)) {
     let producers: Vec<_> = (0..3)
         .map(|producer| {
             let tx = tx.clone();
@@ -702,8 +726,8 @@ fn permits_race_sends_and_close() {
     check_delivered_once_in_order(sent, &received);
 }
 
-/// The overtaking bound the README states (I8).
-const OVERTAKE_BOUND: usize = 4;
+/// The overtaking bound (I8): 4 in production, 2 in these models (see `waiters::OVERTAKES_BEFORE_HAND_OFF`).
+const OVERTAKE_BOUND: usize = crate::waiters::OVERTAKES_BEFORE_HAND_OFF as usize;
 
 /// Forwards to a task's waker and counts the wake-ups it passes on.
 struct CountedWaker {
@@ -739,7 +763,15 @@ impl std::task::Wake for CountedWaker {
 /// takes values in a loop without ever waiting. Each receive is woken in vain (woken, then finding its value
 /// taken) at most [`OVERTAKE_BOUND`] times: the next wake-up hands it a value.
 fn overtaken_waiters_are_handed_a_value_within_the_bound() {
-    let queue = Queue::<usize>::new(1);
+    overtaken_waiters_are_handed_a_value_within_the_bound_on(Queue::new(1));
+}
+
+fn overtaken_waiters_on_a_block_list_are_handed_a_value_within_the_bound() {
+    overtaken_waiters_are_handed_a_value_within_the_bound_on(Queue::on_block_list(1));
+}
+
+/// The body of the I8 models, on an empty capacity-1 `queue`.
+fn overtaken_waiters_are_handed_a_value_within_the_bound_on(queue: Queue<usize>) {
     let receivers: Vec<_> = (0..2)
         .map(|_| {
             let queue = queue.clone();
@@ -870,8 +902,163 @@ fn spawn_thread<R: Send + 'static>(
     Box::new(move || thread.join().expect("a model thread failed"))
 }
 
+/// Sends and batch reservations with no close while anything waits (issue 18, item 1): 3 producers send 3
+/// values each, choosing at random between `send` and `reserve_many(2)` (one slot used after 0–2 yields, the
+/// other given back 0–2 yields later when the iterator drops); 2 consumers receive with `recv`. The channel is
+/// closed only after every value was received, so a lost wake-up or a slot kept by no one leaves every task
+/// blocked: shuttle reports the deadlock (I1, I7). Each value arrives once, in its producer's order (I2, I3).
+fn sends_and_batch_reservations_on((tx, rx): (Sender<Item>, Receiver<Item>)) {
+    let producers: Vec<_> = (0..3)
+        .map(|producer| {
+            let tx = tx.clone();
+            spawn_task(async move {
+                let mut sent = Vec::new();
+                for seq in 0..3 {
+                    let item = Item { producer, seq };
+                    if thread_rng().gen_bool(0.5) {
+                        tx.send(item)
+                            .await
+                            .expect("open until every value was received");
+                    } else {
+                        let mut permits = tx.reserve_many(2).await.expect("open");
+                        for _ in 0..thread_rng().gen_range(0..3) {
+                            yield_now().await;
+                        }
+                        permits.next().unwrap().send(item);
+                        for _ in 0..thread_rng().gen_range(0..3) {
+                            yield_now().await;
+                        }
+                        drop(permits);
+                    }
+                    sent.push(item);
+                }
+                sent
+            })
+        })
+        .collect();
+    let (reception, receptions) = mpsc::channel();
+    let consumers: Vec<_> = (0..2)
+        .map(|_| {
+            let (rx, reception) = (rx.clone(), reception.clone());
+            spawn_task(async move {
+                let mut got = Vec::new();
+                while let Some(item) = rx.recv().await {
+                    got.push(item);
+                    reception.send(()).unwrap();
+                }
+                got
+            })
+        })
+        .collect();
+    drop(rx);
+    let sent: Vec<Item> = producers.into_iter().flat_map(|join| join()).collect();
+    for _ in 0..sent.len() {
+        // Blocks until a consumer reports a value: a lost wake-up leaves every task blocked (deadlock).
+        receptions
+            .recv()
+            .expect("the consumers keep receiving until the close");
+    }
+    assert_eq!(tx.len(), 0);
+    drop(tx);
+    let received: Vec<Vec<Item>> = consumers.into_iter().map(|join| join()).collect();
+    check_delivered_once_in_order(sent, &received);
+}
+
+fn sends_and_batch_reservations_capacity_2() {
+    sends_and_batch_reservations_on(channel(2));
+}
+
+fn sends_and_batch_reservations_capacity_4() {
+    sends_and_batch_reservations_on(channel(4));
+}
+
+fn sends_and_batch_reservations_block_list_capacity_3() {
+    sends_and_batch_reservations_on(crate::channel::channel_on_block_list(3));
+}
+
+/// `receive_many` consumers with waiting senders (I1: each value it takes frees a slot a waiting sender is
+/// told of, not only the first): `producers` steady producers send 3 values each with `send`, `consumers`
+/// consumers take batches of up to 2 (a fickle one drops its batch future after a poll now and then, I5),
+/// and the queue is closed only once every value was received, so a lost wake-up deadlocks. Each value
+/// arrives once, in its producer's order.
+fn receive_many_on(queue: Queue<Item>, producers: usize, consumers: usize) {
+    let producer_tasks: Vec<_> = (0..producers)
+        .map(|producer| {
+            let queue = queue.clone();
+            spawn_task(async move {
+                let mut sent = Vec::new();
+                for seq in 0..3 {
+                    let item = Item { producer, seq };
+                    queue
+                        .send(item)
+                        .await
+                        .expect("open until every value was received");
+                    sent.push(item);
+                }
+                sent
+            })
+        })
+        .collect();
+    let (reception, receptions) = mpsc::channel();
+    let consumer_tasks: Vec<_> = (0..consumers)
+        .map(|consumer| {
+            let (queue, reception) = (queue.clone(), reception.clone());
+            spawn_task(async move {
+                let mut got = Vec::new();
+                loop {
+                    let mut batch = Vec::new();
+                    let taken = if consumer > 0 && thread_rng().gen_bool(0.25) {
+                        // A batch future polled once and dropped: it takes nothing it does not return.
+                        let future = Box::pin(queue.receive_many(&mut batch, 2));
+                        match poll_then_drop(future, 1).await {
+                            Some(taken) => taken,
+                            None => continue,
+                        }
+                    } else {
+                        queue.receive_many(&mut batch, 2).await
+                    };
+                    if taken == 0 {
+                        break;
+                    }
+                    assert_eq!(taken, batch.len());
+                    for item in batch {
+                        got.push(item);
+                        reception.send(()).unwrap();
+                    }
+                }
+                got
+            })
+        })
+        .collect();
+    let sent: Vec<Item> = producer_tasks.into_iter().flat_map(|join| join()).collect();
+    for _ in 0..sent.len() {
+        receptions
+            .recv()
+            .expect("the consumers keep receiving until the close");
+    }
+    assert!(queue.close().is_first());
+    let received: Vec<Vec<Item>> = consumer_tasks.into_iter().map(|join| join()).collect();
+    check_delivered_once_in_order(sent, &received);
+}
+
+fn receive_many_2x1_capacity_1() {
+    receive_many_on(Queue::new(1), 2, 1);
+}
+
+fn receive_many_3x3_capacity_2() {
+    receive_many_on(Queue::new(2), 3, 3);
+}
+
+fn receive_many_3x3_block_list_capacity_2() {
+    receive_many_on(Queue::on_block_list(2), 3, 3);
+}
+
+fn receive_many_3x3_unbounded() {
+    receive_many_on(Queue::unbounded(), 3, 3);
+}
+
 /// Every model by name, for [`replay_failing_schedule`].
-const MODELS: [(&str, fn()); 9] = [
+const MODELS: [(&str, fn()); 26] = [
     ("close_after_drain_capacity_1", close_after_drain_capacity_1),
     ("close_after_drain_capacity_2", close_after_drain_capacity_2),
     ("close_races_capacity_1", close_races_capacity_1),
@@ -887,6 +1074,59 @@ const MODELS: [(&str, fn()); 9] = [
         "overtaken_waiters_are_handed_a_value_within_the_bound",
         overtaken_waiters_are_handed_a_value_within_the_bound,
     ),
+    ("close_after_drain_unbounded", close_after_drain_unbounded),
+    (
+        "close_after_drain_block_list_capacity_1",
+        close_after_drain_block_list_capacity_1,
+    ),
+    (
+        "close_races_block_list_capacity_2",
+        close_races_block_list_capacity_2,
+    ),
+    ("close_races_unbounded", close_races_unbounded),
+    (
+        "unbounded_channel_handles_come_and_go",
+        unbounded_channel_handles_come_and_go,
+    ),
+    (
+        "blocking_threads_and_tasks_block_list",
+        blocking_threads_and_tasks_block_list,
+    ),
+    (
+        "blocking_threads_and_tasks_unbounded",
+        blocking_threads_and_tasks_unbounded,
+    ),
+    (
+        "permits_race_sends_and_close_block_list",
+        permits_race_sends_and_close_block_list,
+    ),
+    (
+        "permits_race_sends_and_close_unbounded",
+        permits_race_sends_and_close_unbounded,
+    ),
+    (
+        "overtaken_waiters_on_a_block_list_are_handed_a_value_within_the_bound",
+        overtaken_waiters_on_a_block_list_are_handed_a_value_within_the_bound,
+    ),
+    (
+        "sends_and_batch_reservations_capacity_2",
+        sends_and_batch_reservations_capacity_2,
+    ),
+    (
+        "sends_and_batch_reservations_capacity_4",
+        sends_and_batch_reservations_capacity_4,
+    ),
+    (
+        "sends_and_batch_reservations_block_list_capacity_3",
+        sends_and_batch_reservations_block_list_capacity_3,
+    ),
+    ("receive_many_2x1_capacity_1", receive_many_2x1_capacity_1),
+    ("receive_many_3x3_capacity_2", receive_many_3x3_capacity_2),
+    (
+        "receive_many_3x3_block_list_capacity_2",
+        receive_many_3x3_block_list_capacity_2,
+    ),
+    ("receive_many_3x3_unbounded", receive_many_3x3_unbounded),
 ];
 
 fn iterations() -> usize {
@@ -982,7 +1222,12 @@ fn check_scaled(name: &str, covers: &[&str], model: fn(), scale: usize) {
 fn close_after_drain_capacity_1_loses_no_wakeup_and_delivers_exactly_once_in_order() {
     check(
         "close_after_drain_capacity_1",
-        &[],
+        &[
+            "send.waits",
+            "receive.waits",
+            "leave.receiver_passed_on_a_wakeup",
+            "leave.sender_passed_on_a_wakeup",
+        ],
         close_after_drain_capacity_1,
     );
 }
@@ -993,7 +1238,11 @@ fn close_after_drain_capacity_1_loses_no_wakeup_and_delivers_exactly_once_in_ord
 fn close_after_drain_capacity_2_loses_no_wakeup_and_delivers_exactly_once_in_order() {
     check(
         "close_after_drain_capacity_2",
-        &[],
+        &[
+            "send.waits",
+            "receive.waits",
+            "leave.sender_passed_on_a_wakeup",
+        ],
         close_after_drain_capacity_2,
     );
 }
@@ -1003,13 +1252,21 @@ fn close_after_drain_capacity_2_loses_no_wakeup_and_delivers_exactly_once_in_ord
 /// `close` is first; with I1 (no task hangs), I2, I4 and I5 as in the drain model. Capacity 1.
 #[test]
 fn close_races_capacity_1_refuses_later_sends_and_drains_exactly_once() {
-    check("close_races_capacity_1", &[], close_races_capacity_1);
+    check(
+        "close_races_capacity_1",
+        &["close.woke_receivers", "close.woke_senders"],
+        close_races_capacity_1,
+    );
 }
 
 /// As [`close_races_capacity_1_refuses_later_sends_and_drains_exactly_once`], capacity 2.
 #[test]
 fn close_races_capacity_2_refuses_later_sends_and_drains_exactly_once() {
-    check("close_races_capacity_2", &[], close_races_capacity_2);
+    check(
+        "close_races_capacity_2",
+        &["close.woke_receivers", "close.woke_senders"],
+        close_races_capacity_2,
+    );
 }
 
 /// I1 no lost wake-up, reduced: 2 steady producers × 1 steady consumer, 2 values each, capacity 1. A waiter
@@ -1020,7 +1277,7 @@ fn close_after_drain_2x1_capacity_1_loses_no_wakeup() {
     // An execution costs a tenth of a 3 × 3 one: run ten times as many.
     check_scaled(
         "close_after_drain_2x1_capacity_1",
-        &[],
+        &["send.waits", "pop.served_senders"],
         close_after_drain_2x1_capacity_1,
         10,
     );
@@ -1032,7 +1289,7 @@ fn close_after_drain_2x1_capacity_1_loses_no_wakeup() {
 fn blocking_threads_and_tasks_lose_no_wakeup_and_deliver_exactly_once_in_order() {
     check(
         "blocking_threads_and_tasks",
-        &[],
+        &["blocking.parked", "send.waits", "receive.waits"],
         blocking_threads_and_tasks,
     );
 }
@@ -1043,7 +1300,7 @@ fn blocking_threads_and_tasks_lose_no_wakeup_and_deliver_exactly_once_in_order()
 fn channel_handles_come_and_go_lose_no_wakeup_and_deliver_exactly_once_in_order() {
     check(
         "channel_handles_come_and_go",
-        &[],
+        &["handles.last_sender_closed", "blocking.parked"],
         channel_handles_come_and_go,
     );
 }
@@ -1055,7 +1312,11 @@ fn channel_handles_come_and_go_lose_no_wakeup_and_deliver_exactly_once_in_order(
 fn close_after_drain_unbounded_loses_no_wakeup_and_delivers_exactly_once_in_order() {
     check(
         "close_after_drain_unbounded",
-        &[],
+        &[
+            "receive.waits",
+            "list.push_installed_the_next_block",
+            "list.block_reused",
+        ],
         close_after_drain_unbounded,
     );
 }
@@ -1066,7 +1327,7 @@ fn close_after_drain_unbounded_loses_no_wakeup_and_delivers_exactly_once_in_orde
 fn close_after_drain_block_list_capacity_1_loses_no_wakeup_and_delivers_exactly_once_in_order() {
     check(
         "close_after_drain_block_list_capacity_1",
-        &[],
+        &["send.waits", "list.block_reused"],
         close_after_drain_block_list_capacity_1,
     );
 }
@@ -1076,7 +1337,7 @@ fn close_after_drain_block_list_capacity_1_loses_no_wakeup_and_delivers_exactly_
 fn close_races_block_list_capacity_2_refuses_later_sends_and_drains_exactly_once() {
     check(
         "close_races_block_list_capacity_2",
-        &[],
+        &["close.woke_receivers", "close.woke_senders"],
         close_races_block_list_capacity_2,
     );
 }
@@ -1085,7 +1346,11 @@ fn close_races_block_list_capacity_2_refuses_later_sends_and_drains_exactly_once
 /// [`close_races_capacity_1_refuses_later_sends_and_drains_exactly_once`].
 #[test]
 fn close_races_unbounded_refuses_later_sends_and_drains_exactly_once() {
-    check("close_races_unbounded", &[], close_races_unbounded);
+    check(
+        "close_races_unbounded",
+        &["close.woke_receivers", "list.push_installed_the_next_block"],
+        close_races_unbounded,
+    );
 }
 
 /// I6 on an unbounded channel, as [`channel_handles_come_and_go_lose_no_wakeup_and_deliver_exactly_once_in_order`].
@@ -1093,7 +1358,7 @@ fn close_races_unbounded_refuses_later_sends_and_drains_exactly_once() {
 fn unbounded_channel_handles_come_and_go_lose_no_wakeup_and_deliver_exactly_once_in_order() {
     check(
         "unbounded_channel_handles_come_and_go",
-        &[],
+        &["handles.last_sender_closed", "list.block_reused"],
         unbounded_channel_handles_come_and_go,
     );
 }
@@ -1104,7 +1369,11 @@ fn unbounded_channel_handles_come_and_go_lose_no_wakeup_and_deliver_exactly_once
 fn permits_race_sends_and_close_deliver_exactly_once_in_order() {
     check(
         "permits_race_sends_and_close",
-        &[],
+        &[
+            "reserve.waits",
+            "reserve_many.waits",
+            "release.reservations",
+        ],
         permits_race_sends_and_close,
     );
 }
@@ -1114,8 +1383,137 @@ fn permits_race_sends_and_close_deliver_exactly_once_in_order() {
 fn overtaken_waiters_are_handed_a_value_within_the_bound_of_overtakes() {
     check(
         "overtaken_waiters_are_handed_a_value_within_the_bound",
-        &[],
+        &["waiters.overtaken"],
         overtaken_waiters_are_handed_a_value_within_the_bound,
+    );
+}
+
+/// I1, I2, I3 for sync threads on a bounded block list (capacity 1).
+#[test]
+fn blocking_threads_and_tasks_on_a_block_list_lose_no_wakeup_and_deliver_exactly_once_in_order() {
+    check(
+        "blocking_threads_and_tasks_block_list",
+        &["blocking.parked", "send.waits"],
+        blocking_threads_and_tasks_block_list,
+    );
+}
+
+/// I1, I2, I3 for sync threads on the unbounded flavour (only receivers wait).
+#[test]
+fn blocking_threads_and_tasks_unbounded_lose_no_wakeup_and_deliver_exactly_once_in_order() {
+    check(
+        "blocking_threads_and_tasks_unbounded",
+        &["blocking.parked", "receive.waits"],
+        blocking_threads_and_tasks_unbounded,
+    );
+}
+
+/// I7 on a bounded block list of capacity 2, as [`permits_race_sends_and_close_deliver_exactly_once_in_order`].
+#[test]
+fn permits_race_sends_and_close_on_a_block_list_deliver_exactly_once_in_order() {
+    check(
+        "permits_race_sends_and_close_block_list",
+        &[
+            "reserve.waits",
+            "reserve_many.waits",
+            "release.reservations",
+        ],
+        permits_race_sends_and_close_block_list,
+    );
+}
+
+/// I7 on the unbounded flavour (a reservation never waits there; permits still race the close).
+#[test]
+fn permits_race_sends_and_close_unbounded_deliver_exactly_once_in_order() {
+    check(
+        "permits_race_sends_and_close_unbounded",
+        &["release.reservations", "receive.waits"],
+        permits_race_sends_and_close_unbounded,
+    );
+}
+
+/// I8 on a bounded block list of capacity 1.
+#[test]
+fn overtaken_waiters_on_a_block_list_are_handed_a_value_within_the_bound_of_overtakes() {
+    check(
+        "overtaken_waiters_on_a_block_list_are_handed_a_value_within_the_bound",
+        &["waiters.overtaken"],
+        overtaken_waiters_on_a_block_list_are_handed_a_value_within_the_bound,
+    );
+}
+
+/// I1 + I7 with no close while anything waits (issue 18's hang): `send` and `reserve_many(2)` with permits
+/// held across yields, 3 producers × 2 consumers, capacity 2.
+#[test]
+fn sends_and_batch_reservations_capacity_2_lose_no_wakeup_and_keep_no_slot() {
+    check(
+        "sends_and_batch_reservations_capacity_2",
+        &["reserve_many.waits", "send.waits", "release.reservations"],
+        sends_and_batch_reservations_capacity_2,
+    );
+}
+
+/// As [`sends_and_batch_reservations_capacity_2_lose_no_wakeup_and_keep_no_slot`], capacity 4 (the
+/// capacity of the race that hung).
+#[test]
+fn sends_and_batch_reservations_capacity_4_lose_no_wakeup_and_keep_no_slot() {
+    check(
+        "sends_and_batch_reservations_capacity_4",
+        &["reserve_many.waits", "release.reservations"],
+        sends_and_batch_reservations_capacity_4,
+    );
+}
+
+/// As [`sends_and_batch_reservations_capacity_2_lose_no_wakeup_and_keep_no_slot`] on a bounded block list
+/// of capacity 3.
+#[test]
+fn sends_and_batch_reservations_on_a_block_list_lose_no_wakeup_and_keep_no_slot() {
+    check(
+        "sends_and_batch_reservations_block_list_capacity_3",
+        &["reserve_many.waits", "release.reservations"],
+        sends_and_batch_reservations_block_list_capacity_3,
+    );
+}
+
+/// I1 for `receive_many`, reduced: 2 producers × 1 batch consumer, capacity 1.
+#[test]
+fn receive_many_2x1_capacity_1_loses_no_wakeup() {
+    check_scaled(
+        "receive_many_2x1_capacity_1",
+        &["send.waits", "pop.served_senders"],
+        receive_many_2x1_capacity_1,
+        3,
+    );
+}
+
+/// I1, I2, I3, I5 for `receive_many`: 3 producers × 3 batch consumers (two of them cancel), capacity 2.
+#[test]
+fn receive_many_3x3_capacity_2_loses_no_wakeup_and_delivers_exactly_once_in_order() {
+    check(
+        "receive_many_3x3_capacity_2",
+        &["receive_many.took_another", "send.waits", "receive.waits"],
+        receive_many_3x3_capacity_2,
+    );
+}
+
+/// As [`receive_many_3x3_capacity_2_loses_no_wakeup_and_delivers_exactly_once_in_order`] on a bounded block
+/// list of capacity 2.
+#[test]
+fn receive_many_3x3_on_a_block_list_loses_no_wakeup_and_delivers_exactly_once_in_order() {
+    check(
+        "receive_many_3x3_block_list_capacity_2",
+        &["receive_many.took_another", "send.waits"],
+        receive_many_3x3_block_list_capacity_2,
+    );
+}
+
+/// As [`receive_many_3x3_capacity_2_loses_no_wakeup_and_delivers_exactly_once_in_order`], unbounded.
+#[test]
+fn receive_many_3x3_unbounded_loses_no_wakeup_and_delivers_exactly_once_in_order() {
+    check(
+        "receive_many_3x3_unbounded",
+        &["receive_many.took_another", "receive.waits"],
+        receive_many_3x3_unbounded,
     );
 }
 
