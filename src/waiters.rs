@@ -644,19 +644,22 @@ impl Waiters {
         let mut oldest = self.first;
         while oldest != NONE && !woken.is_full() {
             let (_, next) = self.links(oldest);
-            let State::Waiting { needs, holds, .. } = &mut self.nodes[oldest].state else {
+            let State::Waiting { needs, holds, .. } = self.nodes[oldest].state else {
                 unreachable!("a linked node is waiting")
             };
-            let needs = *needs;
+            if gate.over_limit(needs - holds) {
+                probe::hit("waiters.hand_off_passed_over_one_over_the_limit");
+                oldest = next;
+                continue;
+            }
+            self.take_younger_parts(oldest);
+            let State::Waiting { holds, .. } = &mut self.nodes[oldest].state else {
+                unreachable!("a linked node is waiting")
+            };
             while *holds < needs && gate.acquire() {
                 *holds += 1;
             }
             if *holds < needs {
-                if gate.over_limit(needs - *holds) {
-                    probe::hit("waiters.hand_off_passed_over_one_over_the_limit");
-                    oldest = next;
-                    continue;
-                }
                 if *holds > 0 {
                     probe::hit("waiters.hand_off_granted_part_of_a_batch");
                 }
@@ -671,6 +674,37 @@ impl Waiters {
         }
         self.sync_mode(gate);
         granted
+    }
+
+    /// Moves to the waiter `node` the units that waiters behind it hold as part of a batch, up to what it
+    /// needs. Only the waiter served first may hold part of a batch: a waiter that registers again at its old
+    /// place, ahead of one a hand-off already gave part of its batch, would otherwise take the rest of the
+    /// capacity, and the two batches would each hold part of it and wait for each other forever.
+    fn take_younger_parts(&mut self, node: usize) {
+        let State::Waiting {
+            needs, holds, next, ..
+        } = self.nodes[node].state
+        else {
+            unreachable!("a linked node is waiting")
+        };
+        let mut missing = needs - holds;
+        let mut younger = next;
+        while missing > 0 && younger != NONE {
+            let State::Waiting { holds, next, .. } = &mut self.nodes[younger].state else {
+                unreachable!("a linked node is waiting")
+            };
+            let moved = (*holds).min(missing);
+            if moved > 0 {
+                probe::hit("waiters.hand_off_moved_a_part_to_an_older_batch");
+                *holds -= moved;
+                missing -= moved;
+            }
+            younger = *next;
+        }
+        let State::Waiting { holds, .. } = &mut self.nodes[node].state else {
+            unreachable!("a linked node is waiting")
+        };
+        *holds = needs - missing;
     }
 
     /// Takes the whole waiting list: its wakers and the units they held.

@@ -908,14 +908,25 @@ fn spawn_thread<R: Send + 'static>(
 /// closed only after every value was received, so a lost wake-up or a slot kept by no one leaves every task
 /// blocked: shuttle reports the deadlock (I1, I7). Each value arrives once, in its producer's order (I2, I3).
 fn sends_and_batch_reservations_on((tx, rx): (Sender<Item>, Receiver<Item>)) {
-    let producers: Vec<_> = (0..3)
+    batch_reservations_on((tx, rx), 3, 2, 0.5);
+}
+
+/// The body of the batch-reservation models: `producers` producers, each value sent with `send` with
+/// probability `plain_sends`, else through `reserve_many(2)`; `consumers` consumers.
+fn batch_reservations_on(
+    (tx, rx): (Sender<Item>, Receiver<Item>),
+    producers: usize,
+    consumers: usize,
+    plain_sends: f64,
+) {
+    let producers: Vec<_> = (0..producers)
         .map(|producer| {
             let tx = tx.clone();
             spawn_task(async move {
                 let mut sent = Vec::new();
                 for seq in 0..3 {
                     let item = Item { producer, seq };
-                    if thread_rng().gen_bool(0.5) {
+                    if thread_rng().gen_bool(plain_sends) {
                         tx.send(item)
                             .await
                             .expect("open until every value was received");
@@ -937,7 +948,7 @@ fn sends_and_batch_reservations_on((tx, rx): (Sender<Item>, Receiver<Item>)) {
         })
         .collect();
     let (reception, receptions) = mpsc::channel();
-    let consumers: Vec<_> = (0..2)
+    let consumers: Vec<_> = (0..consumers)
         .map(|_| {
             let (rx, reception) = (rx.clone(), reception.clone());
             spawn_task(async move {
@@ -962,6 +973,12 @@ fn sends_and_batch_reservations_on((tx, rx): (Sender<Item>, Receiver<Item>)) {
     drop(tx);
     let received: Vec<Vec<Item>> = consumers.into_iter().map(|join| join()).collect();
     check_delivered_once_in_order(sent, &received);
+}
+
+/// Reduced: 3 producers that only reserve batches of 2, 1 consumer, capacity 2 (two batches that each hold
+/// one slot wait for each other forever).
+fn batch_reservations_3x1_capacity_2() {
+    batch_reservations_on(channel(2), 3, 1, 0.0);
 }
 
 fn sends_and_batch_reservations_capacity_2() {
@@ -1058,7 +1075,11 @@ fn receive_many_3x3_unbounded() {
 }
 
 /// Every model by name, for [`replay_failing_schedule`].
-const MODELS: [(&str, fn()); 26] = [
+const MODELS: [(&str, fn()); 27] = [
+    (
+        "batch_reservations_3x1_capacity_2",
+        batch_reservations_3x1_capacity_2,
+    ),
     ("close_after_drain_capacity_1", close_after_drain_capacity_1),
     ("close_after_drain_capacity_2", close_after_drain_capacity_2),
     ("close_races_capacity_1", close_races_capacity_1),
@@ -1450,6 +1471,18 @@ fn sends_and_batch_reservations_capacity_2_lose_no_wakeup_and_keep_no_slot() {
         "sends_and_batch_reservations_capacity_2",
         &["reserve_many.waits", "send.waits", "release.reservations"],
         sends_and_batch_reservations_capacity_2,
+    );
+}
+
+/// I1 + I7, reduced: three producers reserving batches of 2 on a capacity-2 channel: a hand-off never leaves
+/// each batch holding one slot.
+#[test]
+fn batch_reservations_3x1_capacity_2_never_split_the_capacity() {
+    check_scaled(
+        "batch_reservations_3x1_capacity_2",
+        &["reserve_many.waits", "waiters.hand_off_granted"],
+        batch_reservations_3x1_capacity_2,
+        3,
     );
 }
 
