@@ -90,10 +90,11 @@ pub(crate) fn send_timeout<T>(
     }
 }
 
-/// `blocking_recv`: receives a value, blocking this thread while the queue is empty and open.
+/// `blocking_recv` (and each step of a blocking iterator, `call` names it in the panic): receives a value,
+/// blocking this thread while the queue is empty and open.
 #[track_caller]
-pub(crate) fn recv<T>(shared: &Shared<T>) -> Option<T> {
-    assert_blocking_allowed("blocking_recv");
+pub(crate) fn recv<T>(shared: &Shared<T>, call: &str) -> Option<T> {
+    assert_blocking_allowed(call);
     block_on(RecvFuture::new(shared))
 }
 

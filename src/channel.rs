@@ -2,6 +2,7 @@
 //! disconnect when every handle of one side is gone. Each method is a few lines over one call of `Shared`.
 
 use std::fmt;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::blocking;
@@ -11,8 +12,10 @@ use crate::future::{
     SendFuture,
 };
 use crate::permit::{OwnedPermit, Permit, PermitIterator};
+use crate::iter::{Iter, TryIter};
 use crate::shared::Shared;
 use crate::sync::Arc;
+use crate::waiters::WaiterId;
 
 /// Creates a bounded multi-producer multi-consumer channel holding at most `capacity` values.
 ///
@@ -112,9 +115,7 @@ fn handles<T>(shared: Shared<T>) -> (Sender<T>, Receiver<T>) {
     let shared = Arc::new(shared);
     shared.add_sender();
     shared.add_receiver();
-    let receiver = Receiver {
-        shared: Arc::clone(&shared),
-    };
+    let receiver = Receiver::new(Arc::clone(&shared));
     (Sender { shared }, receiver)
 }
 
@@ -182,6 +183,29 @@ pub struct WeakSender<T> {
 /// # });
 /// ```
 pub struct Receiver<T> {
+    shared: Arc<Shared<T>>,
+    /// The place in line of [`poll_recv`](Receiver::poll_recv) between its polls (`None` while it waits for
+    /// nothing). Cancelled by the drop, so a wake-up it got goes on; never cloned.
+    waiter: Option<WaiterId>,
+}
+
+/// A receiver that does not keep the channel open; [`upgrade`](WeakReceiver::upgrade) it to receive.
+///
+/// Once every strong [`Receiver`] is gone the channel is closed and the values inside are dropped, weak
+/// receivers or not, and no upgrade succeeds again.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = tokio_mpmc::channel(1);
+/// let weak = rx.downgrade();
+/// tx.try_send(1).unwrap();
+/// assert_eq!(weak.upgrade().unwrap().try_recv(), Ok(1));
+/// drop(rx); // the last strong receiver: the weak one does not keep the channel open
+/// assert!(tx.is_closed());
+/// assert!(weak.upgrade().is_none());
+/// ```
+pub struct WeakReceiver<T> {
     shared: Arc<Shared<T>>,
 }
 
@@ -670,7 +694,7 @@ impl<T> Receiver<T> {
     /// ```
     #[track_caller]
     pub fn blocking_recv(&self) -> Option<T> {
-        blocking::recv(&self.shared)
+        blocking::recv(&self.shared, "blocking_recv")
     }
 
     /// Receives a value from synchronous code, blocking this thread at most `timeout`. Needs no runtime.
@@ -761,8 +785,101 @@ impl<T> Receiver<T> {
         self.shared.close()
     }
 
+    /// Polls for the next value, for hand-written futures and streams (tokio's `poll_recv`).
+    ///
+    /// Returns `Ready(Some(value))`, `Ready(None)` once the channel is closed and drained, or `Pending`, and
+    /// then the waker of `cx` is woken when a value may be there for this receiver (or the channel closes).
+    /// Only the waker of the latest call is woken.
+    ///
+    /// Between polls the receiver keeps its place in line among the waiting receivers: polled again, it is
+    /// served before those that started waiting after it. The place belongs to this handle, not to its
+    /// clones: a clone starts with none.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a `Pending` poll took nothing. Dropping the receiver takes nothing either, and a wake-up
+    /// it had received and not acted on goes to the next waiting receiver. A receiver that stops polling
+    /// while it waits keeps its place, and a wake-up it got, until it is polled again or dropped: after a
+    /// `Pending`, poll it again once woken, or drop it; do not leave it waiting and `recv` on it instead.
+    ///
+    /// # Examples
+    ///
+    /// A stream of the values doubled, written by hand:
+    ///
+    /// ```
+    /// use std::pin::Pin;
+    /// use std::task::{Context, Poll};
+    /// use futures::{Stream, StreamExt};
+    ///
+    /// struct Doubled(tokio_mpmc::Receiver<u32>);
+    ///
+    /// impl Stream for Doubled {
+    ///     type Item = u32;
+    ///
+    ///     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<u32>> {
+    ///         self.0.poll_recv(cx).map(|value| value.map(|v| v * 2))
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let (tx, rx) = tokio_mpmc::channel(4);
+    /// let doubled = tokio::spawn(Doubled(rx).collect::<Vec<_>>());
+    /// for n in 1..=3 {
+    ///     tx.send(n).await.unwrap();
+    /// }
+    /// drop(tx);
+    /// assert_eq!(doubled.await.unwrap(), [2, 4, 6]);
+    /// # });
+    /// ```
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.shared.poll_receive(&mut self.waiter, cx)
+    }
+
+    /// An iterator that blocks this thread for each value ([`blocking_recv`](Receiver::blocking_recv)) and
+    /// ends once the channel is closed and drained. `for value in &rx` is the same.
+    ///
+    /// # Panics
+    ///
+    /// Each call of `next`, as [`blocking_recv`](Receiver::blocking_recv): inside an async runtime, before
+    /// taking anything.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tokio_mpmc::channel(2);
+    /// let producer = std::thread::spawn(move || {
+    ///     for n in 1..=10 {
+    ///         tx.blocking_send(n).unwrap();
+    ///     }
+    /// }); // the last sender goes: the iterator ends once the channel is drained
+    /// let sum: u32 = rx.iter().sum();
+    /// assert_eq!(sum, 55);
+    /// producer.join().unwrap();
+    /// ```
+    pub fn iter(&self) -> Iter<'_, T> {
+        Iter::new(self)
+    }
+
+    /// An iterator over the values inside now: it never waits, and ends at the first
+    /// [`try_recv`](Receiver::try_recv) that fails (the channel may get more values later).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tokio_mpmc::channel(4);
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1, 2]);
+    /// assert_eq!(rx.try_iter().next(), None); // empty, and still open
+    /// tx.try_send(3).unwrap();
+    /// assert_eq!(rx.try_iter().next(), Some(3));
+    /// ```
+    pub fn try_iter(&self) -> TryIter<'_, T> {
+        TryIter::new(self)
+    }
+
     /// Turns this receiver into a [`Stream`](futures_core::Stream) of the values, ending once the channel is
-    /// closed and drained.
+    /// closed and drained. A place in line held by [`poll_recv`](Receiver::poll_recv) goes with it.
     ///
     /// # Examples
     ///
@@ -780,11 +897,62 @@ impl<T> Receiver<T> {
     /// ```
     #[cfg(feature = "futures")]
     #[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
-    pub fn into_stream(self) -> crate::stream::RecvStream<T> {
-        crate::stream::RecvStream::new(self)
+    pub fn into_stream(mut self) -> crate::stream::RecvStream<'static, T> {
+        let waiter = self.waiter.take();
+        crate::stream::RecvStream::owning(self, waiter)
     }
 
+    /// A [`Stream`](futures_core::Stream) of the values that borrows this receiver, ending once the channel
+    /// is closed and drained; the receiver is yours again once the stream is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let (tx, rx) = tokio_mpmc::channel(4);
+    /// for n in 1..=3 {
+    ///     tx.send(n).await.unwrap();
+    /// }
+    /// let first_two: Vec<_> = rx.stream().take(2).collect().await;
+    /// assert_eq!(first_two, [1, 2]);
+    /// assert_eq!(rx.recv().await, Some(3)); // the receiver is still here
+    /// # });
+    /// ```
     #[cfg(feature = "futures")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
+    pub fn stream(&self) -> crate::stream::RecvStream<'_, T> {
+        crate::stream::RecvStream::borrowing(self)
+    }
+
+    /// A handle that does not keep the channel open (async-channel's `WeakReceiver`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = tokio_mpmc::channel::<u8>(1);
+    /// let weak = rx.downgrade();
+    /// assert_eq!(rx.receiver_count(), 1); // a weak receiver does not count
+    /// assert!(weak.upgrade().is_some());
+    /// drop(rx);
+    /// assert!(weak.upgrade().is_none());
+    /// ```
+    #[must_use]
+    pub fn downgrade(&self) -> WeakReceiver<T> {
+        WeakReceiver {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// A receiver of `shared`, which counted it already.
+    fn new(shared: Arc<Shared<T>>) -> Self {
+        Receiver {
+            shared,
+            waiter: None,
+        }
+    }
+
     pub(crate) fn shared(&self) -> &Shared<T> {
         &self.shared
     }
@@ -810,6 +978,32 @@ impl<T> WeakSender<T> {
         self.shared.try_add_sender().then(|| Sender {
             shared: Arc::clone(&self.shared),
         })
+    }
+}
+
+impl<T> WeakReceiver<T> {
+    /// A [`Receiver`], unless every strong receiver is gone (the channel closed then, for good, and the values
+    /// inside were dropped).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = tokio_mpmc::channel(1);
+    /// let weak = rx.downgrade();
+    /// let upgraded = weak.upgrade().unwrap();
+    /// assert_eq!(tx.receiver_count(), 2);
+    /// drop(rx);
+    /// tx.try_send(1).unwrap(); // still open: `upgraded` is a strong receiver
+    /// assert_eq!(upgraded.try_recv(), Ok(1));
+    /// drop(upgraded);
+    /// assert!(tx.is_closed());
+    /// assert!(weak.upgrade().is_none());
+    /// ```
+    #[must_use]
+    pub fn upgrade(&self) -> Option<Receiver<T>> {
+        self.shared
+            .try_add_receiver()
+            .then(|| Receiver::new(Arc::clone(&self.shared)))
     }
 }
 
@@ -984,18 +1178,58 @@ impl<T> fmt::Debug for WeakSender<T> {
     }
 }
 
+/// A clone starts with no place in line: the registration of [`poll_recv`](Receiver::poll_recv) stays with
+/// the handle that polled.
 impl<T> Clone for Receiver<T> {
     fn clone(&self) -> Self {
         self.shared.add_receiver();
-        Receiver {
-            shared: Arc::clone(&self.shared),
-        }
+        Receiver::new(Arc::clone(&self.shared))
     }
 }
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
+        // First out of line (a wake-up `poll_recv` got goes to the next waiting receiver), then uncounted: the
+        // last receiver's drop closes the channel.
+        self.shared.cancel_receive(&mut self.waiter);
         self.shared.drop_receiver();
+    }
+}
+
+impl<T> Clone for WeakReceiver<T> {
+    fn clone(&self) -> Self {
+        WeakReceiver {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<T> fmt::Debug for WeakReceiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakReceiver")
+            .field("receivers", &self.shared.receiver_count())
+            .finish()
+    }
+}
+
+impl<T> IntoIterator for Receiver<T> {
+    type Item = T;
+    type IntoIter = crate::iter::IntoIter<T>;
+
+    /// The values, blocking this thread for each, until the channel is closed and drained: see
+    /// [`Receiver::iter`] (it panics where that does).
+    fn into_iter(self) -> crate::iter::IntoIter<T> {
+        crate::iter::IntoIter::new(self)
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Receiver<T> {
+    type Item = T;
+    type IntoIter = Iter<'a, T>;
+
+    /// As [`Receiver::iter`].
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
     }
 }
 

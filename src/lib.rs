@@ -130,6 +130,7 @@ mod channel;
 mod coop;
 mod error;
 mod future;
+mod iter;
 mod permit;
 mod probe;
 mod queue;
@@ -149,12 +150,13 @@ mod waiters;
 #[path = "../verification/loom.rs"]
 mod loom_models;
 
-pub use channel::{Receiver, Sender, WeakSender, channel, unbounded_channel};
+pub use channel::{Receiver, Sender, WeakReceiver, WeakSender, channel, unbounded_channel};
 pub use error::{QueueError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
 pub use future::{
     ClosedFuture, Close, ReceiveFuture, RecvFuture, RecvManyFuture, ReserveFuture,
     ReserveManyFuture, ReserveOwnedFuture, SendFuture,
 };
+pub use iter::{IntoIter, Iter, TryIter};
 pub use permit::{OwnedPermit, Permit, PermitIterator};
 pub use queue::Queue;
 #[cfg(feature = "futures")]

@@ -358,7 +358,7 @@ impl<T> Queue<T> {
     /// ```
     #[track_caller]
     pub fn blocking_receive(&self) -> Option<T> {
-        blocking::recv(&self.shared)
+        blocking::recv(&self.shared, "blocking_recv")
     }
 
     /// Receives a value from synchronous code, blocking at most `timeout`. Needs no runtime.

@@ -112,6 +112,25 @@ impl<T> Shared<T> {
         self.receiver_handles.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a new `Receiver` made from a `WeakReceiver`, unless every strong one is gone (then the channel
+    /// is closed for good, its values dropped, and this returns `false`).
+    pub(crate) fn try_add_receiver(&self) -> bool {
+        // Relaxed: as `try_add_sender`.
+        let mut count = self.receiver_handles.load(Ordering::Relaxed);
+        while count > 0 {
+            match self.receiver_handles.compare_exchange_weak(
+                count,
+                count + 1,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(now) => count = now,
+            }
+        }
+        false
+    }
+
     /// Uncounts a dropped `Sender`; the last one closes the channel, exactly once however drops race (one
     /// read-modify-write decides who was last).
     pub(crate) fn drop_sender(&self) {

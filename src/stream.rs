@@ -1,4 +1,5 @@
-//! [`RecvStream`]: a [`Receiver`] as a `futures_core::Stream` (feature `futures`).
+//! [`RecvStream`]: a [`Receiver`] as a `futures_core::Stream` (feature `futures`), owning the receiver or
+//! borrowing it.
 
 use std::fmt;
 use std::pin::Pin;
@@ -7,10 +8,12 @@ use std::task::{Context, Poll};
 use futures_core::{FusedStream, Stream};
 
 use crate::channel::Receiver;
+use crate::shared::Shared;
 use crate::waiters::WaiterId;
 
 /// The values of a [`Receiver`] as a [`Stream`], ending once the channel is closed and drained; made by
-/// [`Receiver::into_stream`].
+/// [`Receiver::into_stream`] (`RecvStream<'static, T>`, owning the receiver) or [`Receiver::stream`]
+/// (borrowing it).
 ///
 /// Cancel safe: a stream dropped while it waits took no value and passes on any wake-up it had received.
 ///
@@ -23,7 +26,7 @@ use crate::waiters::WaiterId;
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let (tx, rx) = tokio_mpmc::channel(4);
-/// let mut stream: RecvStream<u32> = rx.into_stream();
+/// let mut stream: RecvStream<'static, u32> = rx.into_stream();
 /// tx.send(1).await.unwrap();
 /// drop(tx);
 /// assert_eq!(stream.next().await, Some(1));
@@ -33,23 +36,55 @@ use crate::waiters::WaiterId;
 /// ```
 #[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
 #[must_use = "streams do nothing unless polled"]
-pub struct RecvStream<T> {
-    receiver: Receiver<T>,
+pub struct RecvStream<'a, T> {
+    receiver: Held<'a, T>,
     waiter: Option<WaiterId>,
     terminated: bool,
 }
 
-impl<T> RecvStream<T> {
-    pub(crate) fn new(receiver: Receiver<T>) -> Self {
+/// The receiver a stream reads from.
+enum Held<'a, T> {
+    /// From `into_stream`: dropped with the stream (the last receiver's drop closes the channel).
+    Owned(Receiver<T>),
+    /// From `stream`: the caller's, again once the stream is dropped.
+    Borrowed(&'a Receiver<T>),
+}
+
+impl<T> Held<'_, T> {
+    fn get(&self) -> &Receiver<T> {
+        match self {
+            Held::Owned(receiver) => receiver,
+            Held::Borrowed(receiver) => receiver,
+        }
+    }
+
+    fn shared(&self) -> &Shared<T> {
+        self.get().shared()
+    }
+}
+
+impl<T> RecvStream<'static, T> {
+    /// A stream that owns `receiver`, keeping the place in line `waiter` it held.
+    pub(crate) fn owning(receiver: Receiver<T>, waiter: Option<WaiterId>) -> Self {
         RecvStream {
-            receiver,
+            receiver: Held::Owned(receiver),
+            waiter,
+            terminated: false,
+        }
+    }
+}
+
+impl<'a, T> RecvStream<'a, T> {
+    pub(crate) fn borrowing(receiver: &'a Receiver<T>) -> Self {
+        RecvStream {
+            receiver: Held::Borrowed(receiver),
             waiter: None,
             terminated: false,
         }
     }
 }
 
-impl<T> Stream for RecvStream<T> {
+impl<T> Stream for RecvStream<'_, T> {
     type Item = T;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
@@ -63,22 +98,23 @@ impl<T> Stream for RecvStream<T> {
     }
 }
 
-impl<T> FusedStream for RecvStream<T> {
+impl<T> FusedStream for RecvStream<'_, T> {
     fn is_terminated(&self) -> bool {
         self.terminated
     }
 }
 
-impl<T> Drop for RecvStream<T> {
+impl<T> Drop for RecvStream<'_, T> {
     fn drop(&mut self) {
         self.receiver.shared().cancel_receive(&mut self.waiter);
     }
 }
 
-impl<T> fmt::Debug for RecvStream<T> {
+impl<T> fmt::Debug for RecvStream<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RecvStream")
-            .field("receiver", &self.receiver)
+            .field("receiver", self.receiver.get())
+            .field("owned", &matches!(self.receiver, Held::Owned(_)))
             .field("terminated", &self.terminated)
             .finish()
     }

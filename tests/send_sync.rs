@@ -14,7 +14,7 @@ use std::rc::Rc;
 use tokio_mpmc::{
     Close, ClosedFuture, Queue, QueueError, ReceiveFuture, Receiver, RecvFuture, RecvManyFuture,
     RecvTimeoutError, SendError, SendFuture, SendTimeoutError, Sender, TryRecvError, TrySendError,
-    WeakSender,
+    WeakReceiver, WeakSender,
 };
 
 fn require_send<T: Send>() {}
@@ -157,6 +157,11 @@ fn channel_handles_are_send_sync_unpin_clone_and_debug_when_items_are_send() {
     require_sync::<WeakSender<SendOnly>>();
     require_clone::<WeakSender<SendOnly>>();
     require_debug::<WeakSender<SendOnly>>();
+    require_send::<WeakReceiver<SendOnly>>();
+    require_sync::<WeakReceiver<SendOnly>>();
+    require_unpin::<WeakReceiver<SendOnly>>();
+    require_clone::<WeakReceiver<SendOnly>>();
+    require_debug::<WeakReceiver<SendOnly>>();
 }
 
 #[test]
@@ -165,16 +170,45 @@ fn channel_handles_of_non_send_items_are_neither_send_nor_sync() {
     assert_not_sync!(Sender<Rc<u8>>);
     assert_not_send!(Receiver<Rc<u8>>);
     assert_not_sync!(Receiver<Rc<u8>>);
+    assert_not_send!(WeakReceiver<Rc<u8>>);
+    assert_not_sync!(WeakReceiver<Rc<u8>>);
+}
+
+#[test]
+fn receiver_iterators_are_send_sync_and_debug_when_items_are_send() {
+    use tokio_mpmc::{IntoIter, Iter, TryIter};
+    require_send::<Iter<'static, SendOnly>>();
+    require_sync::<Iter<'static, SendOnly>>();
+    require_unpin::<Iter<'static, SendOnly>>();
+    require_debug::<Iter<'static, SendOnly>>();
+    require_send::<TryIter<'static, SendOnly>>();
+    require_sync::<TryIter<'static, SendOnly>>();
+    require_unpin::<TryIter<'static, SendOnly>>();
+    require_debug::<TryIter<'static, SendOnly>>();
+    require_send::<IntoIter<SendOnly>>();
+    require_sync::<IntoIter<SendOnly>>();
+    require_unpin::<IntoIter<SendOnly>>();
+    require_debug::<IntoIter<SendOnly>>();
+    assert_not_send!(Iter<'static, Rc<u8>>);
+    assert_not_send!(IntoIter<Rc<u8>>);
 }
 
 #[cfg(feature = "futures")]
 #[test]
 fn the_stream_is_send_sync_and_unpin_when_items_are_send() {
     use tokio_mpmc::RecvStream;
-    require_send::<RecvStream<SendOnly>>();
-    require_sync::<RecvStream<SendOnly>>();
-    require_unpin::<RecvStream<SendOnly>>();
-    require_debug::<RecvStream<SendOnly>>();
+    require_send::<RecvStream<'static, SendOnly>>();
+    require_sync::<RecvStream<'static, SendOnly>>();
+    require_unpin::<RecvStream<'static, SendOnly>>();
+    require_debug::<RecvStream<'static, SendOnly>>();
+    // The borrowing stream of `Receiver::stream` too.
+    fn borrowing_stream_is_send_and_unpin<'a>(rx: &'a tokio_mpmc::Receiver<SendOnly>) {
+        fn check<S: Send + Sync + Unpin + Debug>(_: &S) {}
+        check::<RecvStream<'a, SendOnly>>(&rx.stream());
+    }
+    let (_tx, rx) = tokio_mpmc::channel(1);
+    borrowing_stream_is_send_and_unpin(&rx);
+    assert_not_send!(RecvStream<'static, Rc<u8>>);
 }
 
 #[test]
