@@ -13,7 +13,7 @@
 //! then try a few more sends (each must fail), consumers receive until the end, and the main thread's last
 //! `try_recv` must answer `Closed`.
 //!
-//! Every flavour runs [`ROUNDS`] histories of each of two kinds ([`Receives`]): consumers that wait in
+//! Every flavour runs [`ROUNDS`] (or `I10_ROUNDS`) histories of each of two kinds ([`Receives`]): consumers that wait in
 //! `recv` / `blocking_recv` / `recv_many`, and consumers that only `try_recv` (the bounded block list adds a
 //! third: preloaded to near its capacity of 65,537, so that its bound is met). The second kind exists because
 //! of what the first one shows: **while receivers wait, the channel is not strictly linearizable**. After a
@@ -56,8 +56,14 @@ use tokio_mpmc::{Permit, Receiver, Sender, TryRecvError, TrySendError};
 /// Calls started by all actors before one of them closes the channel (the tails after it add a few more).
 const OPS_BEFORE_CLOSE: usize = 100_000;
 
-/// Histories per flavour and kind of receives.
+/// Histories per flavour and kind of receives; `I10_ROUNDS` overrides it (a soak, or a mutant's check).
 const ROUNDS: u64 = 3;
+
+fn rounds() -> u64 {
+    std::env::var("I10_ROUNDS").map_or(ROUNDS, |rounds| {
+        rounds.parse().expect("I10_ROUNDS is a number")
+    })
+}
 
 /// A history that has not finished after this long has hung (a lost wake-up?).
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -723,7 +729,7 @@ struct Reach {
 /// The two kinds of histories every flavour runs: receivers that may wait, and receivers that never do.
 const KINDS: [(Receives, usize); 2] = [(Receives::MayWait, 0), (Receives::NeverWait, 0)];
 
-/// Runs [`ROUNDS`] histories of each of `kinds` (how receivers receive, how many values the main thread
+/// Runs [`rounds`] histories of each of `kinds` (how receivers receive, how many values the main thread
 /// sends first) on channels from `make`, and checks that the probes the flavour can reach fired.
 fn check_flavour(
     name: &str,
@@ -736,7 +742,7 @@ fn check_flavour(
     let mut excused = 0;
     let mut histories = 0;
     for (kind, &(receives, preload)) in (0..).zip(kinds) {
-        for round in 0..ROUNDS {
+        for round in 0..rounds() {
             let seed = round * 16 + kind;
             let report = record_and_check(name, make(), capacity, preload, receives, seed);
             probes.add(&report.probes);
@@ -764,6 +770,7 @@ fn check_flavour(
     if reach.full {
         reached.push(("full-checked", probes.full_checked));
         reached.push(("full-near", probes.full_near));
+        reached.push(("at-capacity", probes.at_capacity));
     }
     for (probe, count) in reached {
         assert!(
@@ -1090,6 +1097,27 @@ fn checker_reports_full_with_room_for_the_value() {
     // Unbounded: never `Full`.
     let unbounded = Hand::default().full(0, 1, 7);
     assert_eq!(unbounded.found(None), [Pattern::FullWithRoom]);
+}
+
+#[test]
+fn checker_reports_more_values_and_permits_inside_than_the_capacity() {
+    // Capacity 2: 1 and 2 inside over [3, 6], a permit held over [5, 8].
+    let over = Hand::default()
+        .send(0, 1, 1)
+        .send(2, 3, 2)
+        .reserve(4, 5, 1, ReserveAnswer::Permits(vec![9]))
+        .recv(6, 7, &[1])
+        .op(8, 9, Call::DropPermit { permit: 9 })
+        .recv(10, 11, &[2]);
+    assert_eq!(over.found(Some(2)), [Pattern::OverCapacity]);
+    assert_eq!(over.found(Some(3)), []);
+    // Overlapping calls may have taken effect in an order that keeps the bound: 2's send overlaps 1's receive.
+    let turns = Hand::default()
+        .send(0, 1, 1)
+        .send(2, 5, 2)
+        .recv(3, 4, &[1])
+        .recv(6, 7, &[2]);
+    assert_eq!(turns.found(Some(1)), []);
 }
 
 #[test]

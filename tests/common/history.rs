@@ -54,6 +54,10 @@
 //! 6. [`Pattern::SentAfterClose`], [`Pattern::ClosedBeforeClose`]: a send (not through a permit) or a
 //!    reservation called after a `close()` returned succeeded; or a call answered `Closed` / `None` before any
 //!    `close()` was called.
+//! 7. [`Pattern::OverCapacity`]: at some instant more than `C` values and permits were provably inside (values
+//!    between their send's `res` and their receive's `inv`, permits between their reservation's `res` and
+//!    their release's `inv`): every linearization holds them all at that instant, which the sequential queue
+//!    never does (I4, I7).
 //!
 //! Pattern 5 counts what is *possibly* inside, not what is provably inside: a `Full` is wrong only if the
 //! queue cannot have been full at any instant of the call, and sends and receives that overlap it may have
@@ -161,12 +165,13 @@ pub enum Pattern {
     EmptyWhileInside,
     EmptyGivingWay,
     FullWithRoom,
+    OverCapacity,
     SentAfterClose,
     ClosedBeforeClose,
 }
 
 impl Pattern {
-    pub const ALL: [Pattern; 10] = [
+    pub const ALL: [Pattern; 11] = [
         Pattern::Repeated,
         Pattern::Fresh,
         Pattern::ReceivedBeforeSent,
@@ -175,6 +180,7 @@ impl Pattern {
         Pattern::EmptyWhileInside,
         Pattern::EmptyGivingWay,
         Pattern::FullWithRoom,
+        Pattern::OverCapacity,
         Pattern::SentAfterClose,
         Pattern::ClosedBeforeClose,
     ];
@@ -217,6 +223,8 @@ pub struct Probes {
     pub full_near: usize,
     /// ... of which exactly one too many: one fewer would have been a violation.
     pub full_tight: usize,
+    /// Instants when exactly the capacity of values and permits was provably inside (pattern 7 at its line).
+    pub at_capacity: usize,
     /// Sends and reservations called after a `close()` returned (pattern 6: each had to fail).
     pub called_after_close: usize,
     /// `Closed` answers checked against the close (pattern 6) and, for receives, against the values and
@@ -239,6 +247,7 @@ impl Probes {
         self.full_checked += other.full_checked;
         self.full_near += other.full_near;
         self.full_tight += other.full_tight;
+        self.at_capacity += other.at_capacity;
         self.called_after_close += other.called_after_close;
         self.closed_checked += other.closed_checked;
     }
@@ -287,8 +296,8 @@ impl fmt::Display for Report {
             f,
             "{} ops, violations={}; probes: received={} receive-raced-send={} ordered-receives-raced={} \
              batch-pairs={} empty-checked={} empty-partly-covered={} empty-alone={} empty-alone-raced={} \
-             empty-alone-partly-covered={} full-checked={} full-near={} full-tight={} called-after-close={} \
-             closed-checked={}",
+             empty-alone-partly-covered={} full-checked={} full-near={} full-tight={} at-capacity={} \
+             called-after-close={} closed-checked={}",
             self.ops,
             self.violations(),
             p.received,
@@ -303,6 +312,7 @@ impl fmt::Display for Report {
             p.full_checked,
             p.full_near,
             p.full_tight,
+            p.at_capacity,
             p.called_after_close,
             p.closed_checked,
         )?;
@@ -416,6 +426,7 @@ pub fn check(history: &[Op], capacity: Option<usize>) -> Report {
     let possible = Possible::new(&values, &permits, history);
     check_empty(&values, &permits, &possible, history, &mut report);
     check_full(&possible, history, capacity, &mut report);
+    check_bound(&values, &permits, capacity, &mut report);
     check_close(&closes, history, &mut report);
     report
 }
@@ -835,6 +846,51 @@ fn check_full(possible: &Possible, history: &[Op], capacity: Option<usize>, repo
                 report.probes.full_tight += 1;
             }
         }
+    }
+}
+
+/// Pattern 7: a sweep over the provably-inside intervals of values and permits, for the most at once.
+fn check_bound(
+    values: &HashMap<Value, ValueLife>,
+    permits: &HashMap<PermitId, PermitLife>,
+    capacity: Option<usize>,
+    report: &mut Report,
+) {
+    let Some(capacity) = capacity else { return };
+    // (stamp, +1 from a send's `res` or a reservation's `res`, -1 from a receive's or a release's `inv`);
+    // at equal stamps (hand-written histories) the leaving goes first, so only a true overlap counts.
+    let mut events: Vec<(u64, i64)> = Vec::new();
+    let intervals = values
+        .values()
+        .filter_map(|life| Some((life.sent?.1, life.first_receive_inv())))
+        .chain(
+            permits
+                .values()
+                .map(|life| (life.acquired.1, life.released.map_or(u64::MAX, |r| r.0))),
+        );
+    for (start, end) in intervals.filter(|(start, end)| start < end) {
+        events.push((start, 1));
+        events.push((end, -1));
+    }
+    events.sort_unstable();
+    let (mut inside, mut most, mut first_over) = (0i64, 0i64, None);
+    for (stamp, step) in events {
+        inside += step;
+        most = most.max(inside);
+        if inside == capacity as i64 && step == 1 {
+            report.probes.at_capacity += 1;
+        }
+        if inside > capacity as i64 && first_over.is_none() {
+            first_over = Some(stamp);
+        }
+    }
+    if let Some(stamp) = first_over {
+        report.report(Pattern::OverCapacity, || {
+            format!(
+                "from stamp {stamp}, {most} values and permits (at most) were provably inside at once, capacity \
+                 {capacity}"
+            )
+        });
     }
 }
 
