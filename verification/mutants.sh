@@ -21,6 +21,13 @@
 # (a renamed test) fails the gate too. Persistent target dirs target/mutants-{std,loom,shuttle} keep the
 # dependencies built once.
 #
+# The table says why each mutant was killed (column "first failure", from the killing check's log; see
+# `first_failure`): `[panic] <message> (<file:line>)` for the first panic, `[deadlock] ...` for a model checker's
+# deadlock report, or an accident, tagged in capitals: `[HANG]` (the timeout), `[CRASH SIGxxx]` (a signal with no
+# panic before it), `[LOOM BRANCH LIMIT]`. A signal after a panic is added to its tag (`[deadlock, then SIGABRT]`:
+# loom aborts while cleaning up a failed model). A kill by accident still counts, but a reader can tell it from
+# an assertion; the line before the last counts them.
+#
 # Defaults for the checks: PROPTEST_CASES=2000, SHUTTLE_ITERATIONS=1000 (a mutant's `# env:` overrides them).
 #
 # Usage: bash verification/mutants.sh [PATTERN]   (PATTERN: only the mutants whose file name contains it)
@@ -75,6 +82,7 @@ trap forget_mutant_builds EXIT
 
 started=$SECONDS
 rows=()
+accidents=0
 killed=0
 total=0
 broken=0
@@ -155,6 +163,54 @@ run_check() {
     else
         verdict=survived
     fi
+    failure=
+    if [[ $verdict == killed || $verdict == hang ]]; then
+        failure=$(first_failure "$log" "$rc")
+    fi
+}
+
+# Prints why a check failed, one line, from its log and exit status: a tag in brackets, then the first failure
+# message. Accidents have their tag in capitals: [HANG] (the timeout), [CRASH SIGxxx] (killed by a signal with no
+# panic before it), [LOOM BRANCH LIMIT]. Otherwise the tag says what failed first: [panic] with the message and
+# where it was raised, or [deadlock] (loom's "deadlock; threads = ...", shuttle's "deadlock! blocked tasks: ...");
+# ", then SIGxxx" when the process was killed by a signal after it (loom aborts while cleaning up a failed model).
+first_failure() {
+    local log=$1 rc=$2 signal panic message location tag why
+    signal=$(grep -m 1 -oE '\(signal: [0-9]+, SIG[A-Z0-9]+' "$log" | grep -oE 'SIG[A-Z0-9]+')
+    if [[ -z $signal ]]; then
+        case $rc in
+        134) signal=SIGABRT ;;
+        139) signal=SIGSEGV ;;
+        esac
+    fi
+    # The first panic: `thread '...' panicked at <file:line:col>:` and its message on the next line (Rust >= 1.73).
+    panic=$(grep -m 1 -A 1 -E "panicked at [^ ]+:[0-9]+:[0-9]+:$" "$log")
+    if [[ -n $panic ]]; then
+        location=$(head -n 1 <<<"$panic" | grep -oE '[^ ]+:[0-9]+:[0-9]+:$' | sed -E 's/:[0-9]+:$//; s#^.*/registry/src/[^/]+/##')
+        message=$(sed -n 2p <<<"$panic")
+    fi
+    if ((rc == 124 || rc == 137)); then
+        local running
+        running=$(grep -oE 'test [^ ]+ has been running for over' "$log" | tail -n 1 | awk '{print $2}')
+        why="[HANG] no end within the ${check_timeout}s timeout${running:+ ($running still running)}"
+    elif grep -q 'Model exceeded maximum number of branches' "$log"; then
+        why="[LOOM BRANCH LIMIT] the model exceeded loom's maximum number of branches"
+    elif [[ -z $panic && -n $signal ]]; then
+        why="[CRASH $signal] no panic before it"
+    elif [[ -z $panic ]]; then
+        why="[exit status $rc, no panic] $(grep -m 1 -E '^(error|FAILED|test result)' "$log")"
+    else
+        if [[ $message == deadlock* ]]; then
+            tag=deadlock
+        else
+            tag=panic
+            message="$message ($location)"
+        fi
+        why="[$tag${signal:+, then $signal}] $message"
+    fi
+    # One table cell: at most 160 characters, no column separator.
+    ((${#why} > 160)) && why="${why:0:159}…"
+    printf '%s' "${why//|/\\|}"
 }
 
 shopt -s nullglob
@@ -176,19 +232,20 @@ for mutant in "${mutants[@]}"; do
     # Fresh mtimes: cargo must never take a reverted file for an unchanged one.
     find "$work" -name '*.rs' -exec touch {} +
     if ((${#checks[@]} == 0)); then
-        rows+=("$name|$invariant|NO CHECK LISTED|-|-")
+        rows+=("$name"$'\t'"$invariant"$'\t'"NO CHECK LISTED"$'\t-\t-\t-')
         broken=$((broken + 1))
         continue
     fi
     if ! (cd "$work" && python3 "$here/apply_mutant.py" "$mutant") >"$logs/$name.apply.log" 2>&1; then
         echo "mutants.sh: $name: the mutant no longer applies to the current source:" >&2
         cat "$logs/$name.apply.log" >&2
-        rows+=("$name|$invariant|MUTANT DOES NOT APPLY|-|-")
+        rows+=("$name"$'\t'"$invariant"$'\t'"MUTANT DOES NOT APPLY"$'\t-\t-\t-')
         broken=$((broken + 1))
         continue
     fi
 
     result="SURVIVED"
+    why=-
     iters=-
     time=-
     check_no=0
@@ -203,10 +260,12 @@ for mutant in "${mutants[@]}"; do
         killed | hang)
             result="$check"
             [[ $verdict == hang ]] && result="$check (hang)"
+            why=$failure
+            [[ $why =~ ^\[(HANG|CRASH|LOOM) ]] && accidents=$((accidents + 1))
             iters=$iterations
             time="${elapsed}s"
             killed=$((killed + 1))
-            echo "    killed by: $result ($iters, ${elapsed}s)" >&2
+            echo "    killed by: $result ($iters, ${elapsed}s): $why" >&2
             break
             ;;
         survived)
@@ -231,18 +290,19 @@ for mutant in "${mutants[@]}"; do
             ;;
         esac
     done
-    rows+=("$name|$invariant|$result|$iters|$time")
+    rows+=("$name"$'\t'"$invariant"$'\t'"$result"$'\t'"$why"$'\t'"$iters"$'\t'"$time")
 done
 
 echo
-echo "| mutant | invariant | killed by | iterations | time |"
-echo "|---|---|---|---|---|"
+echo "| mutant | invariant | killed by | first failure | iterations | time |"
+echo "|---|---|---|---|---|---|"
 for row in "${rows[@]}"; do
-    IFS='|' read -r a b c d e <<<"$row"
-    echo "| $a | $b | $c | $d | $e |"
+    IFS=$'\t' read -r a b c d e f <<<"$row"
+    echo "| $a | $b | $c | $d | $e | $f |"
 done
 echo
 echo "gate time: $((SECONDS - started)) s (time column: the killing check's run, build excluded; iterations: loom interleavings when the model prints them, shuttle failing iteration/of, proptest failing case)"
+echo "kills by accident ([HANG], [CRASH ...], [LOOM BRANCH LIMIT] in the first-failure column): $accidents"
 echo "mutants: $killed killed of $total"
 if ((killed < total || broken > 0 || total == 0)); then
     exit 1

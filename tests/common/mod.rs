@@ -1,11 +1,13 @@
 //! What the test files share: a counting waker ([`waker`]), a drop ledger ([`drop_ledger`]), a runtime
-//! that fails a hung run ([`runtime`]), the message of a panic ([`panic`]), and, for the property tests,
-//! the case count and where failure seeds are kept.
+//! that fails a hung run ([`runtime`]), the message of a panic ([`panic`]), a history of calls and its check
+//! against the sequential FIFO queue ([`history`]), and, for the property tests, the case count and where
+//! failure seeds are kept.
 
 // Each test binary compiles this module for the few helpers it uses: the others are dead code there.
 #![allow(dead_code)]
 
 pub mod drop_ledger;
+pub mod history;
 pub mod panic;
 pub mod runtime;
 pub mod waker;
