@@ -269,6 +269,7 @@ fn waiting_senders_of_every_kind_are_woken_one_per_slot_in_arrival_order() {
         }
     }
     assert_eq!(done, (0..12).collect::<Vec<_>>());
+}
 
 // Found by the linearizability histories (tests/linearizability.rs, issue 19) on the code of a8f3ab1. The last
 // two pass since the fixes of issue 18 (a notified waiter gives its part of a batch back; the batch served
