@@ -66,15 +66,19 @@
 //!   strands no other waiter.
 //! - **I6 disconnection**: the last drop of a side closes the channel exactly once, however drops race; it
 //!   wakes every waiter of the other side; values inside when the last receiver goes are dropped exactly
-//!   once, at that moment.
-//!
+//!   once, at that moment. If a value's `Drop` panics there, the other values are still dropped and every
+//!   waiter (a waiting send, a blocked `blocking_send`, every `closed()`) is still woken, then the panic
+//!   resumes out of the receiver's drop (tokio's policy; crossbeam-channel leaks the values behind it instead).
 //! - **I7 permits**: values inside plus permits held never exceed the capacity; a held permit never stalls
 //!   the values around it; [`Permit::send`] never waits or fails; a dropped permit's slot goes to the next
 //!   waiting sender.
-//! - **I8 bounded overtaking**: waiting tasks are woken in the order they started waiting. A woken task can
-//!   be overtaken by a running one that takes the value (slot) first; it keeps its place, and after 4
-//!   overtakes the next value (slot) is handed to it before it is woken. So a receive or send is woken in
-//!   vain at most 4 times.
+//! - **I8 bounded overtaking**: waiting tasks are woken in the order they started waiting, one per freed
+//!   slot (value). A woken task can be overtaken by a running one, or by another woken one polled first, that
+//!   takes the value (slot) first; it keeps its place, and after 4 overtakes the next value (slot) is handed
+//!   to it before it is woken. So a receive or send is woken in vain at most 4 times.
+//! - **I10 linearizability**: histories of the real channel on real threads are checked against the
+//!   sequential FIFO queue, except while a value is handed to a waiting receiver (see I8): then a newcomer
+//!   may take that value and the waiter the next one.
 //!
 //! # Cancel safety
 //!
