@@ -105,7 +105,7 @@ pub fn unbounded_channel<T>() -> (Sender<T>, Receiver<T>) {
 
 /// A bounded channel on a block list whatever its capacity, for the in-crate models (which cannot fill the
 /// 65,536 values above which a bounded channel is a list).
-#[cfg(all(test, any(loom, shuttle)))]
+#[cfg(all(test, shuttle))]
 pub(crate) fn channel_on_block_list<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     handles(Shared::bounded_list(capacity))
 }
