@@ -70,6 +70,27 @@ fn poll_recv_keeps_its_place_in_line_between_polls() {
 }
 
 #[test]
+fn polling_again_while_waiting_keeps_one_place_and_a_completed_poll_recv_leaves_none_behind() {
+    let (tx, rx) = channel(2);
+    let mut first = rx.clone();
+    let (wakes, waker) = counting_waker();
+    assert_eq!(poll_recv(&mut first, &waker), Poll::Pending);
+    assert_eq!(poll_recv(&mut first, &waker), Poll::Pending);
+    tx.try_send(1).unwrap();
+    assert_eq!(wakes.wakes(), 1);
+    assert_eq!(poll_recv(&mut first, &waker), Poll::Ready(Some(1)));
+    let mut next = spawn(rx.recv());
+    assert_pending!(next.poll());
+    tx.try_send(2).unwrap();
+    assert!(
+        next.is_woken(),
+        "the receiver waiting now is woken: `first` left no place in line behind"
+    );
+    assert_eq!(wakes.wakes(), 1);
+    assert_ready_eq!(next.poll(), Some(2));
+}
+
+#[test]
 fn poll_recv_wakes_only_the_waker_of_the_latest_poll() {
     let (tx, mut rx) = channel(1);
     let (old_wakes, old_waker) = counting_waker();

@@ -81,6 +81,53 @@ fn poll_once<F: Future>(future: F) -> Poll<F::Output> {
         .poll(&mut Context::from_waker(Waker::noop()))
 }
 
+/// Counts, across every interleaving of a model, how often each branch the model is about was reached: printed
+/// after the run, and each must have been reached at least once (a model that never reaches its branch would
+/// pass without checking it). Plain std atomics: loom runs every model thread on one OS thread.
+#[derive(Clone)]
+struct Probes(Arc<Vec<(&'static str, AtomicUsize)>>);
+
+impl Probes {
+    fn new(branches: &[&'static str]) -> Self {
+        Probes(Arc::new(
+            branches
+                .iter()
+                .map(|&branch| (branch, AtomicUsize::new(0)))
+                .collect(),
+        ))
+    }
+
+    /// Counts one arrival at `branch` (one of the names given to `new`).
+    fn reached(&self, branch: &str) {
+        let (_, count) = self
+            .0
+            .iter()
+            .find(|(name, _)| *name == branch)
+            .expect("a branch named in Probes::new");
+        count.fetch_add(1, Relaxed);
+    }
+
+    /// Prints every count (on stderr, past the harness's capture) and asserts each was reached.
+    fn print_and_check(&self, model: &str) {
+        let counts: Vec<String> = self
+            .0
+            .iter()
+            .map(|(branch, count)| format!("{branch} {}", count.load(Relaxed)))
+            .collect();
+        let _ = writeln!(
+            std::io::stderr(),
+            "loom model {model}: branches reached: {}",
+            counts.join(", ")
+        );
+        for (branch, count) in self.0.iter() {
+            assert!(
+                count.load(Relaxed) > 0,
+                "{model}: no interleaving reached `{branch}`"
+            );
+        }
+    }
+}
+
 /// I1: a receiver waiting on an empty queue is woken by a send.
 #[test]
 fn i1_receiver_waiting_on_empty_is_woken_by_a_send() {
@@ -755,6 +802,46 @@ fn i6_an_upgrade_racing_the_last_drop_never_reopens_a_closed_channel() {
     );
 }
 
+/// I6 with weak receivers: a `WeakReceiver`'s upgrade racing the drop of the last strong receiver either
+/// fails (the channel is closed for good), or keeps the channel open until the upgraded receiver goes: a value
+/// sent meanwhile is accepted, and dropped exactly once with the last receiver (`Track` reports a leak).
+/// Afterwards the channel is closed and empty and no upgrade succeeds. Probes: both outcomes of the race.
+#[test]
+fn i6_a_weak_receivers_upgrade_racing_the_last_drop_never_reopens_a_closed_channel() {
+    let name = "i6_a_weak_receivers_upgrade_racing_the_last_drop_never_reopens_a_closed_channel";
+    let probes = Probes::new(&["upgraded", "upgrade failed"]);
+    let reached = probes.clone();
+    explore(name, None, move || {
+        let (tx, rx) = channel(1);
+        let weak = rx.downgrade();
+        let later = weak.clone();
+        let upgrader = {
+            let tx = tx.clone();
+            thread::spawn(move || match weak.upgrade() {
+                Some(rx) => {
+                    tx.try_send(loom::alloc::Track::new(1))
+                        .expect("a channel with an upgraded receiver is open");
+                    // Left inside: the last receiver's drop, this one's or the other's, drops it.
+                    drop(rx);
+                    true
+                }
+                None => false,
+            })
+        };
+        drop(rx);
+        let upgraded = upgrader.join().unwrap();
+        reached.reached(if upgraded {
+            "upgraded"
+        } else {
+            "upgrade failed"
+        });
+        assert!(tx.is_closed(), "every strong receiver is gone");
+        assert_eq!(tx.len(), 0, "the values inside went with the last receiver");
+        assert!(later.upgrade().is_none());
+    });
+    probes.print_and_check(name);
+}
+
 /// I1, I3 through the blocking calls: a sender blocked in `blocking_send` on a full channel is unparked by
 /// a `blocking_recv`, values arrive in order, and the last sender's drop ends the receiver.
 #[test]
@@ -807,6 +894,85 @@ fn i5_a_dropped_woken_stream_passes_its_wakeup_on_to_a_blocked_receiver() {
             assert_eq!(waiting.join().unwrap(), Some(1));
         },
     );
+}
+
+/// I1 + I5 through `Receiver::poll_recv`: a receiver handle registered by a `Pending` poll (with one waker) is
+/// polled again with another (loom's `block_on`) while a sender sends and then drops the last sender: it keeps
+/// its registration between polls, the send or the drop always wakes the latest waker (a lost wake-up is
+/// loom's deadlock report), and it gets the value, then `None`. Probes: the value was already there at the
+/// second poll, or the handle waited for it.
+#[test]
+fn i1_a_receiver_polled_through_poll_recv_is_woken_by_the_send_and_then_by_the_last_senders_drop() {
+    let name = "i1_a_receiver_polled_through_poll_recv_is_woken_by_the_send_and_then_by_the_last_senders_drop";
+    let probes = Probes::new(&["value there at the re-poll", "waited for the value"]);
+    let reached = probes.clone();
+    // Both threads park and wake each other twice: exhaustive would run for many minutes.
+    explore(name, Some(3), move || {
+        let (tx, mut rx) = channel(1);
+        // Registered before the sender exists: the send must find this registration (or its refresh).
+        assert!(
+            rx.poll_recv(&mut Context::from_waker(Waker::noop()))
+                .is_pending()
+        );
+        let sender = thread::spawn(move || {
+            tx.try_send(7).unwrap();
+            drop(tx);
+        });
+        let mut polls = 0;
+        let value = block_on(std::future::poll_fn(|cx| {
+            polls += 1;
+            rx.poll_recv(cx)
+        }));
+        assert_eq!(value, Some(7));
+        reached.reached(if polls == 1 {
+            "value there at the re-poll"
+        } else {
+            "waited for the value"
+        });
+        assert_eq!(block_on(std::future::poll_fn(|cx| rx.poll_recv(cx))), None);
+        sender.join().unwrap();
+    });
+    probes.print_and_check(name);
+}
+
+/// I5 through `Receiver::poll_recv`: a receiver handle that waited through `poll_recv`, was woken by a send
+/// and is dropped without polling again took nothing and passes the wake-up on: the other receiver, waiting
+/// through `poll_recv` on another thread, gets the value (a lost wake-up is loom's deadlock report). Probes:
+/// the other receiver was only woken by the dropped handle's pass-on, or found the value itself.
+#[test]
+fn i5_a_receiver_dropped_after_poll_recv_was_woken_passes_the_wakeup_on() {
+    let name = "i5_a_receiver_dropped_after_poll_recv_was_woken_passes_the_wakeup_on";
+    let probes = Probes::new(&["woken by the pass-on", "found the value itself"]);
+    let reached = probes.clone();
+    explore(name, None, move || {
+        let (tx, rx) = channel(1);
+        // Registered first, so the send below wakes it before the other receiver.
+        let mut dropped = rx.clone();
+        assert!(
+            dropped
+                .poll_recv(&mut Context::from_waker(Waker::noop()))
+                .is_pending()
+        );
+        let waiting = thread::spawn(move || {
+            let mut rx = rx;
+            let mut polls = 0;
+            let value = block_on(std::future::poll_fn(|cx| {
+                polls += 1;
+                rx.poll_recv(cx)
+            }));
+            (value, polls)
+        });
+        tx.try_send(1).unwrap();
+        drop(dropped);
+        let (value, polls) = waiting.join().unwrap();
+        assert_eq!(value, Some(1));
+        reached.reached(if polls > 1 {
+            "woken by the pass-on"
+        } else {
+            "found the value itself"
+        });
+    });
+    probes.print_and_check(name);
 }
 
 /// I7: a permit holds a slot: a sender waiting on the capacity-1 queue it fills gets the slot when the permit
