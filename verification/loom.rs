@@ -81,53 +81,6 @@ fn poll_once<F: Future>(future: F) -> Poll<F::Output> {
         .poll(&mut Context::from_waker(Waker::noop()))
 }
 
-/// Counts, across every interleaving of a model, how often each branch the model is about was reached: printed
-/// after the run, and each must have been reached at least once (a model that never reaches its branch would
-/// pass without checking it). Plain std atomics: loom runs every model thread on one OS thread.
-#[derive(Clone)]
-struct Probes(Arc<Vec<(&'static str, AtomicUsize)>>);
-
-impl Probes {
-    fn new(branches: &[&'static str]) -> Self {
-        Probes(Arc::new(
-            branches
-                .iter()
-                .map(|&branch| (branch, AtomicUsize::new(0)))
-                .collect(),
-        ))
-    }
-
-    /// Counts one arrival at `branch` (one of the names given to `new`).
-    fn reached(&self, branch: &str) {
-        let (_, count) = self
-            .0
-            .iter()
-            .find(|(name, _)| *name == branch)
-            .expect("a branch named in Probes::new");
-        count.fetch_add(1, Relaxed);
-    }
-
-    /// Prints every count (on stderr, past the harness's capture) and asserts each was reached.
-    fn print_and_check(&self, model: &str) {
-        let counts: Vec<String> = self
-            .0
-            .iter()
-            .map(|(branch, count)| format!("{branch} {}", count.load(Relaxed)))
-            .collect();
-        let _ = writeln!(
-            std::io::stderr(),
-            "loom model {model}: branches reached: {}",
-            counts.join(", ")
-        );
-        for (branch, count) in self.0.iter() {
-            assert!(
-                count.load(Relaxed) > 0,
-                "{model}: no interleaving reached `{branch}`"
-            );
-        }
-    }
-}
-
 /// I1: a receiver waiting on an empty queue is woken by a send.
 #[test]
 fn i1_receiver_waiting_on_empty_is_woken_by_a_send() {
@@ -809,37 +762,39 @@ fn i6_an_upgrade_racing_the_last_drop_never_reopens_a_closed_channel() {
 #[test]
 fn i6_a_weak_receivers_upgrade_racing_the_last_drop_never_reopens_a_closed_channel() {
     let name = "i6_a_weak_receivers_upgrade_racing_the_last_drop_never_reopens_a_closed_channel";
-    let probes = Probes::new(&["upgraded", "upgrade failed"]);
-    let reached = probes.clone();
-    explore(name, None, move || {
-        let (tx, rx) = channel(1);
-        let weak = rx.downgrade();
-        let later = weak.clone();
-        let upgrader = {
-            let tx = tx.clone();
-            thread::spawn(move || match weak.upgrade() {
-                Some(rx) => {
-                    tx.try_send(loom::alloc::Track::new(1))
-                        .expect("a channel with an upgraded receiver is open");
-                    // Left inside: the last receiver's drop, this one's or the other's, drops it.
-                    drop(rx);
-                    true
-                }
-                None => false,
-            })
-        };
-        drop(rx);
-        let upgraded = upgrader.join().unwrap();
-        reached.reached(if upgraded {
-            "upgraded"
-        } else {
-            "upgrade failed"
-        });
-        assert!(tx.is_closed(), "every strong receiver is gone");
-        assert_eq!(tx.len(), 0, "the values inside went with the last receiver");
-        assert!(later.upgrade().is_none());
-    });
-    probes.print_and_check(name);
+    explore(
+        name,
+        None,
+        &["model.upgraded", "model.upgrade_failed"],
+        move || {
+            let (tx, rx) = channel(1);
+            let weak = rx.downgrade();
+            let later = weak.clone();
+            let upgrader = {
+                let tx = tx.clone();
+                thread::spawn(move || match weak.upgrade() {
+                    Some(rx) => {
+                        tx.try_send(loom::alloc::Track::new(1))
+                            .expect("a channel with an upgraded receiver is open");
+                        // Left inside: the last receiver's drop, this one's or the other's, drops it.
+                        drop(rx);
+                        true
+                    }
+                    None => false,
+                })
+            };
+            drop(rx);
+            let upgraded = upgrader.join().unwrap();
+            crate::probe::hit(if upgraded {
+                "model.upgraded"
+            } else {
+                "model.upgrade_failed"
+            });
+            assert!(tx.is_closed(), "every strong receiver is gone");
+            assert_eq!(tx.len(), 0, "the values inside went with the last receiver");
+            assert!(later.upgrade().is_none());
+        },
+    );
 }
 
 /// I1, I3 through the blocking calls: a sender blocked in `blocking_send` on a full channel is unparked by
@@ -904,35 +859,40 @@ fn i5_a_dropped_woken_stream_passes_its_wakeup_on_to_a_blocked_receiver() {
 #[test]
 fn i1_a_receiver_polled_through_poll_recv_is_woken_by_the_send_and_then_by_the_last_senders_drop() {
     let name = "i1_a_receiver_polled_through_poll_recv_is_woken_by_the_send_and_then_by_the_last_senders_drop";
-    let probes = Probes::new(&["value there at the re-poll", "waited for the value"]);
-    let reached = probes.clone();
     // Both threads park and wake each other twice: exhaustive would run for many minutes.
-    explore(name, Some(3), move || {
-        let (tx, mut rx) = channel(1);
-        // Registered before the sender exists: the send must find this registration (or its refresh).
-        assert!(
-            rx.poll_recv(&mut Context::from_waker(Waker::noop()))
-                .is_pending()
-        );
-        let sender = thread::spawn(move || {
-            tx.try_send(7).unwrap();
-            drop(tx);
-        });
-        let mut polls = 0;
-        let value = block_on(std::future::poll_fn(|cx| {
-            polls += 1;
-            rx.poll_recv(cx)
-        }));
-        assert_eq!(value, Some(7));
-        reached.reached(if polls == 1 {
-            "value there at the re-poll"
-        } else {
-            "waited for the value"
-        });
-        assert_eq!(block_on(std::future::poll_fn(|cx| rx.poll_recv(cx))), None);
-        sender.join().unwrap();
-    });
-    probes.print_and_check(name);
+    explore(
+        name,
+        Some(3),
+        &[
+            "model.the_value_was_there_at_the_second_poll",
+            "model.the_handle_waited_for_the_value",
+        ],
+        move || {
+            let (tx, mut rx) = channel(1);
+            // Registered before the sender exists: the send must find this registration (or its refresh).
+            assert!(
+                rx.poll_recv(&mut Context::from_waker(Waker::noop()))
+                    .is_pending()
+            );
+            let sender = thread::spawn(move || {
+                tx.try_send(7).unwrap();
+                drop(tx);
+            });
+            let mut polls = 0;
+            let value = block_on(std::future::poll_fn(|cx| {
+                polls += 1;
+                rx.poll_recv(cx)
+            }));
+            assert_eq!(value, Some(7));
+            crate::probe::hit(if polls == 1 {
+                "model.the_value_was_there_at_the_second_poll"
+            } else {
+                "model.the_handle_waited_for_the_value"
+            });
+            assert_eq!(block_on(std::future::poll_fn(|cx| rx.poll_recv(cx))), None);
+            sender.join().unwrap();
+        },
+    );
 }
 
 /// I5 through `Receiver::poll_recv`: a receiver handle that waited through `poll_recv`, was woken by a send
@@ -942,37 +902,43 @@ fn i1_a_receiver_polled_through_poll_recv_is_woken_by_the_send_and_then_by_the_l
 #[test]
 fn i5_a_receiver_dropped_after_poll_recv_was_woken_passes_the_wakeup_on() {
     let name = "i5_a_receiver_dropped_after_poll_recv_was_woken_passes_the_wakeup_on";
-    let probes = Probes::new(&["woken by the pass-on", "found the value itself"]);
-    let reached = probes.clone();
-    explore(name, None, move || {
-        let (tx, rx) = channel(1);
-        // Registered first, so the send below wakes it before the other receiver.
-        let mut dropped = rx.clone();
-        assert!(
-            dropped
-                .poll_recv(&mut Context::from_waker(Waker::noop()))
-                .is_pending()
-        );
-        let waiting = thread::spawn(move || {
-            let mut rx = rx;
-            let mut polls = 0;
-            let value = block_on(std::future::poll_fn(|cx| {
-                polls += 1;
-                rx.poll_recv(cx)
-            }));
-            (value, polls)
-        });
-        tx.try_send(1).unwrap();
-        drop(dropped);
-        let (value, polls) = waiting.join().unwrap();
-        assert_eq!(value, Some(1));
-        reached.reached(if polls > 1 {
-            "woken by the pass-on"
-        } else {
-            "found the value itself"
-        });
-    });
-    probes.print_and_check(name);
+    explore(
+        name,
+        None,
+        &[
+            "model.woken_by_the_pass_on",
+            "model.found_the_value_itself",
+            "leave.receiver_passed_on_a_wakeup",
+        ],
+        move || {
+            let (tx, rx) = channel(1);
+            // Registered first, so the send below wakes it before the other receiver.
+            let mut dropped = rx.clone();
+            assert!(
+                dropped
+                    .poll_recv(&mut Context::from_waker(Waker::noop()))
+                    .is_pending()
+            );
+            let waiting = thread::spawn(move || {
+                let mut rx = rx;
+                let mut polls = 0;
+                let value = block_on(std::future::poll_fn(|cx| {
+                    polls += 1;
+                    rx.poll_recv(cx)
+                }));
+                (value, polls)
+            });
+            tx.try_send(1).unwrap();
+            drop(dropped);
+            let (value, polls) = waiting.join().unwrap();
+            assert_eq!(value, Some(1));
+            crate::probe::hit(if polls > 1 {
+                "model.woken_by_the_pass_on"
+            } else {
+                "model.found_the_value_itself"
+            });
+        },
+    );
 }
 
 /// I7: a permit holds a slot: a sender waiting on the capacity-1 queue it fills gets the slot when the permit
