@@ -5,9 +5,9 @@
 
 use std::fmt;
 
-/// The error of the seed API: the queue was closed.
+/// The error of tokio-mpmc 0.2's API, which [`Queue`](crate::Queue) keeps: the queue was closed.
 ///
-/// [`Queue::receive`](crate::Queue::receive) keeps `Result<Option<T>, QueueError>` so that the seed's
+/// [`Queue::receive`](crate::Queue::receive) keeps `Result<Option<T>, QueueError>` so that 0.2's
 /// three-arm `match` compiles, but it never returns `Err`: a closed and drained queue answers `Ok(None)`.
 /// A [`SendError`] converts into `QueueError` with `?` (dropping the value it carries).
 ///
@@ -36,7 +36,7 @@ pub enum QueueError {
     QueueClosed,
 }
 
-/// The queue was closed: the value could not be sent and is given back.
+/// The channel (queue) was closed: the value could not be sent and is given back.
 ///
 /// # Examples
 ///
@@ -81,7 +81,9 @@ impl<T> From<SendError<T>> for QueueError {
     }
 }
 
-/// Why [`Queue::try_send`](crate::Queue::try_send) failed; the value is given back.
+/// Why a `try_send` failed ([`Sender::try_send`](crate::Sender::try_send),
+/// [`Queue::try_send`](crate::Queue::try_send)); the value is given back. [`Sender::try_reserve`](crate::Sender::try_reserve)
+/// and the other `try_reserve*` calls fail with it too, carrying `()` or the sender.
 ///
 /// # Examples
 ///
@@ -96,10 +98,10 @@ impl<T> From<SendError<T>> for QueueError {
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum TrySendError<T> {
-    /// The queue holds `capacity` items.
+    /// The channel (queue) holds `capacity` values, or as many with the permits held.
     #[error("sending on a full queue")]
     Full(T),
-    /// The queue is closed.
+    /// The channel (queue) is closed: explicitly, or because every receiver is gone.
     #[error("sending on a closed queue")]
     Closed(T),
 }
@@ -166,7 +168,8 @@ impl<T> From<SendError<T>> for TrySendError<T> {
     }
 }
 
-/// Why [`Queue::try_receive`](crate::Queue::try_receive) failed.
+/// Why a `try_recv` failed ([`Receiver::try_recv`](crate::Receiver::try_recv),
+/// [`Queue::try_receive`](crate::Queue::try_receive)).
 ///
 /// # Examples
 ///
@@ -182,10 +185,10 @@ impl<T> From<SendError<T>> for TrySendError<T> {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum TryRecvError {
-    /// The queue is empty but open: an item may still arrive.
+    /// The channel (queue) is empty but open: a value may still arrive.
     #[error("receiving on an empty queue")]
     Empty,
-    /// The queue is closed and drained: no item will ever arrive.
+    /// The channel (queue) is closed and drained: no value will ever arrive.
     #[error("receiving on a closed queue")]
     Closed,
 }

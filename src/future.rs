@@ -134,7 +134,7 @@ impl<T> fmt::Debug for RecvFuture<'_, T> {
     }
 }
 
-/// The future of [`Queue::receive`](crate::Queue::receive): [`RecvFuture`] in the seed API's
+/// The future of [`Queue::receive`](crate::Queue::receive): [`RecvFuture`] in tokio-mpmc 0.2's
 /// `Result<Option<T>, QueueError>` shape (never `Err`).
 ///
 /// # Examples

@@ -8,11 +8,13 @@
 //!   last sender is gone, receivers drain what is inside and then get `None`; when the last receiver is gone,
 //!   the values inside are dropped and every send fails, giving its value back. This is what users of
 //!   tokio's `mpsc`, async-channel, flume and kanal expect.
-//! - [`Queue`] is the design document's face: one clonable handle that both sends and receives, open until
-//!   [`close`](Queue::close) is called.
+//! - [`Queue`] keeps the API of tokio-mpmc 0.2 (the crate's original design document): one clonable handle
+//!   that both sends and receives, open until [`close`](Queue::close) is called.
 //!
 //! A full channel makes senders wait and an empty one makes receivers wait, as tasks (never blocking a
-//! thread), or as threads through the `blocking_*` calls.
+//! thread), or as threads through the `blocking_*` calls and [`Receiver::iter`] (`for value in rx`).
+//! [`Receiver::poll_recv`] serves hand-written futures and streams; [`Receiver::stream`] and
+//! [`Receiver::into_stream`] are `Stream`s.
 //!
 //! Two storages under the same handles: a bounded channel of capacity up to 65,536 is a lock-free ring
 //! allocated once (no allocation afterwards); an unbounded one ([`unbounded_channel`], [`Queue::unbounded`]),
@@ -21,38 +23,48 @@
 //!
 //! # Quick start
 //!
-//! ```
-//! # // A runtime without I/O, so the example also runs in the `--cfg loom` build of tokio.
-//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-//! let (tx, rx) = tokio_mpmc::channel(16);
-//! let workers: Vec<_> = (0..4)
-//!     .map(|_| {
-//!         let rx = rx.clone();
-//!         tokio::spawn(async move {
-//!             let mut sum = 0;
-//!             while let Some(n) = rx.recv().await {
-//!                 sum += n;
-//!             }
-//!             sum
+//! With `tokio = { version = "1", features = ["macros", "rt-multi-thread"] }` beside this crate:
+//!
+//! ```no_run
+//! #[tokio::main]
+//! async fn main() {
+//!     let (tx, rx) = tokio_mpmc::channel(16);
+//!     let workers: Vec<_> = (0..4)
+//!         .map(|_| {
+//!             let rx = rx.clone();
+//!             tokio::spawn(async move {
+//!                 let mut sum = 0;
+//!                 while let Some(n) = rx.recv().await {
+//!                     sum += n;
+//!                 }
+//!                 sum
+//!             })
 //!         })
-//!     })
-//!     .collect();
-//! for n in 1..=100 {
-//!     tx.send(n).await.unwrap();
+//!         .collect();
+//!     for n in 1..=100 {
+//!         tx.send(n).await.unwrap(); // waits while 16 values are inside: backpressure
+//!     }
+//!     drop(tx); // the last sender: the workers drain the channel, then `recv` answers `None`
+//!     let mut total = 0;
+//!     for worker in workers {
+//!         total += worker.await.unwrap();
+//!     }
+//!     assert_eq!(total, 5050);
+//!     println!("quickstart: 4 workers received 1..=100, total {total}");
 //! }
-//! drop(tx); // the last sender: workers drain what is inside, then `recv` answers `None`
-//! let mut total = 0;
-//! for worker in workers {
-//!     total += worker.await.unwrap();
-//! }
-//! assert_eq!(total, 5050);
-//! # });
 //! ```
+//!
+//! This is `examples/quickstart.rs` in the repository (`cargo run --example quickstart` runs it). The other
+//! examples on these pages build their runtime in hidden lines, with
+//! `tokio::runtime::Builder::new_current_thread().build()` instead of `#[tokio::main]`: this crate's own
+//! `--cfg loom` test build runs them against tokio's loom build, which refuses the I/O driver
+//! `#[tokio::main]` turns on. Your code needs none of that: `#[tokio::main]` (or `#[tokio::test]`) is enough.
 //!
 //! # Guarantees
 //!
 //! Each is checked by loom models and shuttle tests of this very code (see `verification/` in the
-//! repository), and every check is shown to fail on a seeded bug:
+//! repository), and every check is shown to fail on a seeded bug (a small deliberate bug applied to a copy of
+//! the source, the repository's mutant gate):
 //!
 //! - **I1 no lost wake-ups**: whenever a waiting task or blocked thread could make progress, it is woken.
 //! - **I2 FIFO per producer**: values sent by one task are received in the order they were sent.
@@ -62,13 +74,14 @@
 //! - **I4 capacity never exceeded**: never more than `capacity` values inside; `len() <= capacity()`.
 //!   (Unbounded: none; I9 instead: a block is freed only once nothing can touch it, and a drained channel
 //!   keeps at most two.)
-//! - **I5 cancellation**: dropping a send or receive future (or a stream) at any point loses no value and
-//!   strands no other waiter.
-//! - **I6 disconnection**: the last drop of a side closes the channel exactly once, however drops race; it
-//!   wakes every waiter of the other side; values inside when the last receiver goes are dropped exactly
-//!   once, at that moment. If a value's `Drop` panics there, the other values are still dropped and every
-//!   waiter (a waiting send, a blocked `blocking_send`, every `closed()`) is still woken, then the panic
-//!   resumes out of the receiver's drop (tokio's policy; crossbeam-channel leaks the values behind it instead).
+//! - **I5 cancellation**: dropping a send or receive future (or a stream, or a receiver between two
+//!   [`poll_recv`](Receiver::poll_recv)s) at any point loses no value and strands no other waiter.
+//! - **I6 disconnection**: the last drop of a side closes the channel exactly once, however drops and
+//!   upgrades of weak handles race ([`WeakSender`] and [`WeakReceiver`] never keep it open); it wakes every
+//!   waiter of the other side; values inside when the last receiver goes are dropped exactly once, at that
+//!   moment. If a value's `Drop` panics there, the other values are still dropped and every waiter (a
+//!   waiting send, a blocked `blocking_send`, every `closed()`) is still woken, then the panic resumes out of
+//!   the receiver's drop (tokio's policy; crossbeam-channel leaks the values behind it instead).
 //! - **I7 permits**: values inside plus permits held never exceed the capacity; a held permit never stalls
 //!   the values around it; [`Permit::send`] never waits or fails; a dropped permit's slot goes to the next
 //!   waiting sender.
@@ -88,6 +101,7 @@
 //! | `recv`, `receive`, `recv_timeout`, `recv_many`, `receive_many`, `RecvStream::next` | took nothing |
 //! | `reserve`, `reserve_many`, `reserve_owned` | holds nothing; a slot granted to it goes to the next waiting sender |
 //! | `closed` | nothing to lose |
+//! | [`Receiver::poll_recv`] (the receiver dropped, or not polled again, after `Pending`) | took nothing; once the receiver is dropped, a wake-up it got goes on |
 //!
 //! A dropped future that had been woken passes its wake-up on to the next waiter.
 //!
@@ -100,7 +114,11 @@
 //! | `loom` | no | with `--cfg loom`, the queue's atomics, locks, cells and parking come from loom, so your loom models explore them |
 //! | `shuttle` | no | the same with shuttle and `--cfg shuttle` |
 //!
-//! With `default-features = false` the crate needs no tokio and runs under any executor.
+//! With `default-features = false` the crate needs no tokio and runs under any executor. Then there is no
+//! `recv_timeout` / `send_timeout`, and the blocking calls cannot see that they run on an executor's thread:
+//! `blocking_recv_timeout`, which rustc suggests in their place, would block the worker thread (or deadlock a
+//! single-threaded executor) instead of panicking. In async code put `recv()` (cancel safe) under your
+//! executor's timeout, and for a send, `reserve()` under the timeout, then `permit.send(value)`.
 //!
 //! # Model-check your own code
 //!
@@ -114,10 +132,24 @@
 //! loom = { version = "0.7", features = ["futures"] }
 //! ```
 //!
-//! Then `RUSTFLAGS="--cfg loom" cargo test`. Create every queue inside the model, drive it with
-//! `loom::future::block_on` or the `blocking_*` calls (they park through loom), and keep two-thread models at a
-//! preemption bound of 2–3. Under loom a timed blocking call never times out (no clock); under shuttle it may
-//! time out at any moment. `examples/model-check` in the repository is a worked example with seeded bugs.
+//! loom explores thousands of interleavings, so optimise the test build (a dependency's profile does not
+//! reach your crate) and declare the cfg:
+//!
+//! ```toml
+//! [profile.test]
+//! opt-level = 2
+//!
+//! [lints.rust]
+//! unexpected_cfgs = { level = "warn", check-cfg = ["cfg(loom)"] }
+//! ```
+//!
+//! Then `CARGO_TARGET_DIR=target/loom RUSTFLAGS="--cfg loom" cargo test` (a target directory of its own, or
+//! every switch between the cfgs rebuilds everything). Create every queue inside the model, drive it with
+//! `loom::future::block_on` or the `blocking_*` calls (they park through loom), and count the model's main
+//! thread among its threads: keep two-thread models at a preemption bound of 2–3, three-thread ones at 1.
+//! Under loom a timed blocking call never times out (no clock); under shuttle it may time out at any moment.
+//! `examples/model-check` in the repository is a worked example with a test to paste, seeded bugs and
+//! measured times.
 //!
 //! # Allocation
 //!

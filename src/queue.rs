@@ -14,7 +14,8 @@ use crate::permit::{Permit, PermitIterator};
 use crate::shared::Shared;
 use crate::sync::Arc;
 
-/// A bounded multi-producer multi-consumer async queue.
+/// A multi-producer multi-consumer async queue, bounded ([`Queue::new`]) or unbounded ([`Queue::unbounded`]),
+/// with the API of tokio-mpmc 0.2 (one handle that sends, receives and closes).
 ///
 /// `Queue` is a cheap handle: clone it for every producer and consumer task. Values are received in the
 /// order they were sent (FIFO); tasks that cannot proceed wait (without blocking their thread) and are woken
