@@ -282,6 +282,12 @@ fn handles_permits_and_the_queue_are_unwind_safe() {
     require_unwind_safe::<Permit<'static, SendOnly>>();
     require_unwind_safe::<OwnedPermit<SendOnly>>();
     require_unwind_safe::<PermitIterator<'static, SendOnly>>();
+    require_unwind_safe::<tokio_mpmc::WeakReceiver<SendOnly>>();
+    require_unwind_safe::<tokio_mpmc::Iter<'static, SendOnly>>();
+    require_unwind_safe::<tokio_mpmc::TryIter<'static, SendOnly>>();
+    require_unwind_safe::<tokio_mpmc::IntoIter<SendOnly>>();
+    #[cfg(feature = "futures")]
+    require_unwind_safe::<tokio_mpmc::RecvStream<'static, SendOnly>>();
     let (_tx, rx) = tokio_mpmc::channel::<u8>(1);
     assert!(std::panic::catch_unwind(move || drop(rx)).is_ok());
 }
