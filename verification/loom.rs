@@ -598,8 +598,10 @@ fn i1_a_waiting_receiver_is_woken_by_two_racing_sends() {
     );
 }
 
-/// I6: the last sender's drop closes the channel and wakes a receiver waiting on it (blocked in
-/// `blocking_recv`), which then answers `None`.
+/// I6: the last sender's drop closes the channel and wakes a receiver waiting on it, which then answers
+/// `None`. The receiver registered first (a `poll_recv` that returned `Pending`), then blocks on another
+/// thread (parking through the facade, as `blocking_recv` does): the drop races its waker's refresh and its
+/// park, so the blocked thread must be unparked by the close or see it in its re-check.
 #[test]
 fn i6_the_last_sender_drop_wakes_a_blocked_receiver_with_none() {
     explore(
@@ -609,10 +611,25 @@ fn i6_the_last_sender_drop_wakes_a_blocked_receiver_with_none() {
             "handles.last_sender_closed",
             "blocking.parked",
             "close.woke_receivers",
+            "model.the_receiver_was_unparked_by_the_close",
         ],
         || {
-            let (tx, rx) = channel::<u8>(1);
-            let receiver = thread::spawn(move || rx.blocking_recv());
+            let (tx, mut rx) = channel::<u8>(1);
+            assert!(
+                rx.poll_recv(&mut Context::from_waker(Waker::noop()))
+                    .is_pending()
+            );
+            let receiver = thread::spawn(move || {
+                let mut polls = 0;
+                let got = crate::blocking::block_on(std::future::poll_fn(|cx| {
+                    polls += 1;
+                    rx.poll_recv(cx)
+                }));
+                if polls > 1 {
+                    crate::probe::hit("model.the_receiver_was_unparked_by_the_close");
+                }
+                got
+            });
             drop(tx);
             assert_eq!(receiver.join().unwrap(), None);
         },
