@@ -360,7 +360,7 @@ impl<T> Shared<T> {
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), T>> {
         assert!(value.is_some(), "send future polled after completion");
-        let Poll::Ready(budget) = coop::poll_proceed(cx, waiter.is_some()) else {
+        let Poll::Ready(budget) = coop::poll_proceed(cx) else {
             self.senders.hold_place(waiter);
             return Poll::Pending;
         };
@@ -412,7 +412,7 @@ impl<T> Shared<T> {
         waiter: &mut Option<WaiterId>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), ()>> {
-        let Poll::Ready(budget) = coop::poll_proceed(cx, waiter.is_some()) else {
+        let Poll::Ready(budget) = coop::poll_proceed(cx) else {
             self.senders.hold_place(waiter);
             return Poll::Pending;
         };
@@ -465,7 +465,7 @@ impl<T> Shared<T> {
         waiter: &mut Option<WaiterId>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<T>> {
-        let Poll::Ready(budget) = coop::poll_proceed(cx, waiter.is_some()) else {
+        let Poll::Ready(budget) = coop::poll_proceed(cx) else {
             self.receivers.hold_place(waiter);
             return Poll::Pending;
         };

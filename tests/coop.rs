@@ -1,6 +1,5 @@
 //! tokio's cooperative budget (feature `tokio`): a task that always finds a value or room still yields to the
-//! other tasks of a current-thread runtime (after at most 128 × 16 operations: one unit of the budget per 16
-//! operations that did not wait), and a waiter made to yield keeps its place in line.
+//! other tasks of a current-thread runtime, and a waiter made to yield keeps its place in line.
 #![cfg(all(feature = "tokio", not(any(loom, shuttle))))]
 
 use std::sync::Arc;
@@ -11,10 +10,6 @@ use tokio_test::{assert_pending, task};
 
 /// Operations a looping task may complete before the test calls it starved. tokio's budget is 128 units.
 const STARVED_AFTER: usize = 100_000;
-
-/// The most operations that do not wait a task completes before it yields: tokio's 128 units, one charged
-/// per 16 such operations (src/coop.rs), and a little slack for the operations charged before the loop.
-const YIELDS_WITHIN: usize = 128 * 16 + 16;
 
 /// Uses up the current task's budget, as 128 completed operations would.
 fn exhaust_budget() {
@@ -43,7 +38,7 @@ async fn a_task_looping_on_recv_over_a_channel_that_always_has_values_lets_other
         received += 1;
     }
     assert!(
-        received <= YIELDS_WITHIN,
+        received < 1_000,
         "the other task ran only after {received} receives"
     );
 }
@@ -58,10 +53,7 @@ async fn a_task_looping_on_send_into_a_channel_that_always_has_room_lets_other_t
         assert_eq!(rx.try_recv(), Ok(sent));
         sent += 1;
     }
-    assert!(
-        sent <= YIELDS_WITHIN,
-        "the other task ran only after {sent} sends"
-    );
+    assert!(sent < 1_000, "the other task ran only after {sent} sends");
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -75,7 +67,7 @@ async fn a_queue_receive_loop_also_yields() {
         received += 1;
     }
     assert!(
-        received <= YIELDS_WITHIN,
+        received < 1_000,
         "the other task ran only after {received} receives"
     );
 }
