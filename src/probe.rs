@@ -26,10 +26,31 @@ mod counting {
     pub(crate) fn take() -> BTreeMap<&'static str, u64> {
         HITS.with(|hits| std::mem::take(&mut *hits.borrow_mut()))
     }
+
+    /// The counts as a model prints them after `covered:`: `name=count`, space-separated.
+    pub(crate) fn covered(counts: &BTreeMap<&'static str, u64>) -> String {
+        let shown: Vec<String> = counts
+            .iter()
+            .map(|(probe, count)| format!("{probe}={count}"))
+            .collect();
+        shown.join(" ")
+    }
+
+    /// The probes of `covers` that never fired.
+    pub(crate) fn missed<'a>(
+        covers: &[&'a str],
+        counts: &BTreeMap<&'static str, u64>,
+    ) -> Vec<&'a str> {
+        covers
+            .iter()
+            .copied()
+            .filter(|probe| !counts.contains_key(probe))
+            .collect()
+    }
 }
 
 #[cfg(all(test, any(loom, shuttle)))]
-pub(crate) use counting::{hit, take};
+pub(crate) use counting::{covered, hit, missed, take};
 
 /// Counts one pass through the branch `name` (only in the crate's own models).
 #[cfg(not(all(test, any(loom, shuttle))))]

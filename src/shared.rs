@@ -90,20 +90,7 @@ impl<T> Shared<T> {
     /// Counts a new `Sender` made from a `WeakSender`, unless every strong one is gone (then the channel is
     /// closed for good and this returns `false`).
     pub(crate) fn try_add_sender(&self) -> bool {
-        // Relaxed: only the count's own coherence matters; a count of 0 is final.
-        let mut count = self.sender_handles.load(Ordering::Relaxed);
-        while count > 0 {
-            match self.sender_handles.compare_exchange_weak(
-                count,
-                count + 1,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return true,
-                Err(now) => count = now,
-            }
-        }
-        false
+        add_unless_zero(&self.sender_handles)
     }
 
     /// Counts a new `Receiver`, made from a live one (or by the constructor).
@@ -115,20 +102,7 @@ impl<T> Shared<T> {
     /// Counts a new `Receiver` made from a `WeakReceiver`, unless every strong one is gone (then the channel
     /// is closed for good, its values dropped, and this returns `false`).
     pub(crate) fn try_add_receiver(&self) -> bool {
-        // Relaxed: as `try_add_sender`.
-        let mut count = self.receiver_handles.load(Ordering::Relaxed);
-        while count > 0 {
-            match self.receiver_handles.compare_exchange_weak(
-                count,
-                count + 1,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return true,
-                Err(now) => count = now,
-            }
-        }
-        false
+        add_unless_zero(&self.receiver_handles)
     }
 
     /// Uncounts a dropped `Sender`; the last one closes the channel, exactly once however drops race (one
@@ -712,6 +686,19 @@ impl<T> Shared<T> {
         }
         first
     }
+}
+
+/// Adds one to a handle count unless it is 0, which is final (a weak handle's upgrade never revives a side).
+fn add_unless_zero(count: &AtomicUsize) -> bool {
+    // Relaxed: only the count's own coherence matters; a count of 0 is final.
+    let mut now = count.load(Ordering::Relaxed);
+    while now > 0 {
+        match count.compare_exchange_weak(now, now + 1, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return true,
+            Err(current) => now = current,
+        }
+    }
+    false
 }
 
 /// The senders' list on the storage: `WAITING` in the head (pops serve it), `QUEUED` in the tail (newcomer

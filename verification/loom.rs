@@ -45,20 +45,13 @@ fn explore(
     let probes = crate::probe::take();
     let runs = runs.load(Relaxed);
     let bound = bound.map_or("none (exhaustive)".to_string(), |b| b.to_string());
-    let covered: Vec<String> = probes
-        .iter()
-        .map(|(probe, count)| format!("{probe}={count}"))
-        .collect();
     let _ = writeln!(
         std::io::stderr(),
         "loom model {name}: {runs} interleavings, preemption bound {bound}, {:.2?}, covered: {}",
         started.elapsed(),
-        covered.join(" ")
+        crate::probe::covered(&probes)
     );
-    let missed: Vec<&&str> = covers
-        .iter()
-        .filter(|probe| !probes.contains_key(**probe))
-        .collect();
+    let missed = crate::probe::missed(covers, &probes);
     assert!(
         missed.is_empty(),
         "loom model {name} never reached {missed:?}: it does not explore what it names"

@@ -1205,11 +1205,7 @@ fn check_scaled(name: &str, covers: &[&str], model: fn(), scale: usize) {
             ),
         };
         let probes = crate::probe::take();
-        let covered: Vec<String> = probes
-            .iter()
-            .map(|(probe, count)| format!("{probe}={count}"))
-            .collect();
-        let covered = covered.join(" ");
+        let covered = crate::probe::covered(&probes);
         let _ = match &result {
             Ok(()) => writeln!(
                 std::io::stderr(),
@@ -1225,10 +1221,7 @@ fn check_scaled(name: &str, covers: &[&str], model: fn(), scale: usize) {
         if let Err(panic) = result {
             resume_unwind(panic);
         }
-        let missed: Vec<&&str> = covers
-            .iter()
-            .filter(|probe| !probes.contains_key(**probe))
-            .collect();
+        let missed = crate::probe::missed(covers, &probes);
         assert!(
             missed.is_empty(),
             "shuttle model {name} ({scheduler}) never reached {missed:?}: it does not explore what it names"
