@@ -334,7 +334,7 @@ impl<T> Shared<T> {
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), T>> {
         assert!(value.is_some(), "send future polled after completion");
-        let Poll::Ready(budget) = coop::poll_proceed(cx) else {
+        let Poll::Ready(budget) = coop::poll_proceed(cx, waiter.is_some()) else {
             self.senders.hold_place(waiter);
             return Poll::Pending;
         };
@@ -386,7 +386,7 @@ impl<T> Shared<T> {
         waiter: &mut Option<WaiterId>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), ()>> {
-        let Poll::Ready(budget) = coop::poll_proceed(cx) else {
+        let Poll::Ready(budget) = coop::poll_proceed(cx, waiter.is_some()) else {
             self.senders.hold_place(waiter);
             return Poll::Pending;
         };
@@ -439,7 +439,7 @@ impl<T> Shared<T> {
         waiter: &mut Option<WaiterId>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<T>> {
-        let Poll::Ready(budget) = coop::poll_proceed(cx) else {
+        let Poll::Ready(budget) = coop::poll_proceed(cx, waiter.is_some()) else {
             self.receivers.hold_place(waiter);
             return Poll::Pending;
         };
@@ -476,6 +476,7 @@ impl<T> Shared<T> {
                         waiter,
                         1,
                         cx.waker(),
+                        coop::notifications_in_flight(),
                         &ReceiverGate(&self.storage),
                     );
                     if granted.is_some() {
@@ -490,9 +491,10 @@ impl<T> Shared<T> {
         }
     }
 
-    /// Takes the grant of a served waiter, which then is out of the list.
+    /// A polled waiter comes back ([`WaitList::come_back`]): takes its grant if it was served (it is then out of
+    /// the list), ends its notification if it was notified.
     fn take_grant(&self, list: &WaitList, waiter: &mut Option<WaiterId>) -> Option<usize> {
-        let held = list.take_grant((*waiter)?)?;
+        let held = list.come_back(waiter.as_mut()?)?;
         *waiter = None;
         Some(held)
     }
@@ -504,9 +506,13 @@ impl<T> Shared<T> {
         count: usize,
         cx: &mut Context<'_>,
     ) -> Option<usize> {
-        let held = self
-            .senders
-            .register(waiter, count, cx.waker(), &SenderGate(&self.storage))?;
+        let held = self.senders.register(
+            waiter,
+            count,
+            cx.waker(),
+            coop::notifications_in_flight(),
+            &SenderGate(&self.storage),
+        )?;
         *waiter = None;
         Some(held)
     }
@@ -546,7 +552,9 @@ impl<T> Shared<T> {
     ) -> Poll<()> {
         if !self.is_closed() {
             // Nothing to acquire: only the close wakes these waiters.
-            let served = self.closing.register(waiter, 1, cx.waker(), &CloseGate);
+            let served = self
+                .closing
+                .register(waiter, 1, cx.waker(), usize::MAX, &CloseGate);
             debug_assert!(served.is_none());
             // Re-check: a close that ran before this registration took the lock is seen here (the lock orders
             // its `fetch_or` of CLOSED before this load).
@@ -583,7 +591,7 @@ impl<T> Shared<T> {
     /// the bit after that clear, so its own re-check sees every slot freed before then: nothing to pass on.
     fn leave_senders(&self, waiter: &mut Option<WaiterId>, done: bool) {
         let Some(id) = waiter.take() else { return };
-        if done && !self.storage.senders_waiting() && !self.senders.may_hold_grants() {
+        if done && !self.storage.senders_waiting() && !self.senders.may_hold_nodes() {
             probe::hit("leave.sender_without_the_lock");
             return;
         }
@@ -604,7 +612,7 @@ impl<T> Shared<T> {
     /// waiting receiver; a notification goes on while a value is inside.
     fn leave_receivers(&self, waiter: &mut Option<WaiterId>, done: bool) {
         let Some(id) = waiter.take() else { return };
-        if done && !self.storage.receivers_waiting() && !self.receivers.may_hold_grants() {
+        if done && !self.storage.receivers_waiting() && !self.receivers.may_hold_nodes() {
             probe::hit("leave.receiver_without_the_lock");
             return;
         }
@@ -729,6 +737,11 @@ impl<T> Gate for SenderGate<'_, T> {
     fn over_limit(&self, needs: usize) -> bool {
         self.0.reservations_over_limit(needs)
     }
+
+    /// The capacity: a stuck notified sender keeps at most that many more slots unserved.
+    fn patience(&self) -> usize {
+        self.0.capacity().unwrap_or(usize::MAX)
+    }
 }
 
 /// The receivers' list on the storage: `WAITING` in the tail (pushes serve it), `QUEUED` in the head (newcomer
@@ -760,7 +773,16 @@ impl<T> Gate for ReceiverGate<'_, T> {
     fn hopeless(&self) -> bool {
         self.0.is_final()
     }
+
+    /// The capacity, or [`UNBOUNDED_PATIENCE`] values when unbounded.
+    fn patience(&self) -> usize {
+        self.0.capacity().unwrap_or(UNBOUNDED_PATIENCE)
+    }
 }
+
+/// How many values an unbounded queue takes while a notified receiver stays away before the next receiver is
+/// woken anyway (a bounded one waits for its capacity).
+const UNBOUNDED_PATIENCE: usize = 32;
 
 /// The `closed()` waiters: no bits, nothing to acquire; only the close wakes them.
 struct CloseGate;

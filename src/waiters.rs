@@ -59,6 +59,11 @@ pub(crate) trait Gate {
     /// Whether the side is past a close: every serve then wakes all the waiters, not one (nothing may serve
     /// the rest one at a time again).
     fn hopeless(&self) -> bool;
+    /// How many units may be freed while the side's notifications are out before the next waiter is woken
+    /// anyway (a notified future may be stuck: woken, then neither polled nor dropped).
+    fn patience(&self) -> usize {
+        usize::MAX
+    }
     /// Whether `needs` more units cannot be acquired now even if the ring has room (a block list counts at
     /// most 2^20 - 1 reservations at once). Such a waiter waits for a release, not for room: it is not
     /// overtaken when a newcomer takes a free unit, and a hand-off passes over it rather than stall every
@@ -76,6 +81,10 @@ pub(crate) struct WaiterId {
     seq: u64,
     node: usize,
     overtaken: u32,
+    /// Came back from a notification ([`WaitList::come_back`]) and has not registered since: if its operation
+    /// now completes, it passes the notification on while a unit is still free (units freed while its
+    /// notification was out were not served: see `throttle`).
+    returned: bool,
 }
 
 #[derive(Debug)]
@@ -94,6 +103,9 @@ enum State {
     },
     /// Woken in hand-off mode: holds `holds` units until its future takes them.
     Granted { holds: usize },
+    /// Woken in notify mode, its future not back yet ([`WaitList::come_back`], or its registration or
+    /// `leave`): one of the side's outstanding notifications.
+    Notified,
 }
 
 #[derive(Debug)]
@@ -114,13 +126,29 @@ struct Waiters {
     starved: usize,
     /// Whether the side's `QUEUED` bit is set (hand-off mode).
     handing_off: bool,
+    /// Nodes `Notified`: notifications out whose futures have not come back.
+    notified: usize,
+    /// The most notifications out at once before serves are suppressed (see `WaitList::throttle`): set by
+    /// each registration from the runtime it waits on ([`crate::coop::notifications_in_flight`]).
+    limit: usize,
 }
 
 #[derive(Debug)]
 pub(crate) struct WaitList {
     waiters: Mutex<Waiters>,
-    /// How many nodes are `Granted`, for a look without the lock (see [`WaitList::may_hold_grants`]).
-    grants: AtomicUsize,
+    /// How many nodes are `Granted` or `Notified` (out of the list, still owned by a future), for a look
+    /// without the lock (see [`WaitList::may_hold_nodes`]).
+    detached: AtomicUsize,
+    /// The notification throttle: 0 while serves go to the lock; `1 + s` while `limit` notifications are out
+    /// (notify mode), `s` units having been freed since without waking anyone. A serve then only adds its
+    /// units here, without the lock: the first notified future to come back ends the throttle (a swap to 0
+    /// that reads every unit added before it) and, if its operation completes while a unit is still free,
+    /// passes the notification on (see [`WaiterId`]'s `returned`). So a burst of `k` freed units wakes one
+    /// waiter, which finds them all, instead of `k` waiters of which all but the first find nothing.
+    /// A notified future that never comes back (woken, then neither polled nor dropped) delays its side by at
+    /// most `Gate::patience` units: the serve that reaches it writes the outstanding notifications off and
+    /// wakes the next waiter.
+    throttle: AtomicUsize,
 }
 
 /// What a waiter leaving the list gave up.
@@ -205,25 +233,33 @@ impl WaitList {
                 last: NONE,
                 starved: 0,
                 handing_off: false,
+                notified: 0,
+                limit: usize::MAX,
             }),
-            grants: AtomicUsize::new(0),
+            detached: AtomicUsize::new(0),
+            throttle: AtomicUsize::new(0),
         }
     }
 
-    /// Whether some waiter may hold a grant it has not taken. A waiter woken by its grant reads it `true`
-    /// (the wake-up orders the grant before the poll). One that has not seen its wake-up yet may read `false`
-    /// and go on as a newcomer: its grant is then found by its registration or its `leave` (see
-    /// `Shared::leave_senders` for why that one sees it).
-    pub(crate) fn may_hold_grants(&self) -> bool {
+    /// Whether some waiter out of the list may still own a node: a grant it has not taken, or a notification
+    /// it has not come back from. A waiter woken by either reads it `true` (the wake-up orders the change
+    /// before the poll). One that has not seen its wake-up yet may read `false` and go on as a newcomer: its
+    /// node is then found by its registration or its `leave` (see `Shared::leave_senders` for why that one
+    /// sees it).
+    pub(crate) fn may_hold_nodes(&self) -> bool {
         // Relaxed: see above; the orderings that make it visible are the wake-up's and the `WAITING` bit's.
-        self.grants.load(Ordering::Relaxed) > 0
+        self.detached.load(Ordering::Relaxed) > 0
     }
 
-    /// Releases the node of a granted waiter whose units are taken.
-    fn ungrant(&self, waiters: &mut Waiters, node: usize) {
+    /// Releases the node of a granted or notified waiter that came back.
+    fn detach_ended(&self, waiters: &mut Waiters, node: usize) {
+        if matches!(waiters.nodes[node].state, State::Notified) {
+            waiters.notified -= 1;
+            waiters.sync_throttle(&self.throttle);
+        }
         waiters.release_node(node);
-        // Relaxed: only changed under the lock; see `may_hold_grants`.
-        self.grants.fetch_sub(1, Ordering::Relaxed);
+        // Relaxed: only changed under the lock; see `may_hold_nodes`.
+        self.detached.fetch_sub(1, Ordering::Relaxed);
     }
 
     #[inline]
@@ -231,17 +267,26 @@ impl WaitList {
         lock(&self.waiters)
     }
 
-    /// Takes the grant of waiter `id`, if it was served in hand-off mode: the units it holds. The waiter is
-    /// then out of the list.
-    pub(crate) fn take_grant(&self, id: WaiterId) -> Option<usize> {
-        if !self.may_hold_grants() {
+    /// A polled waiter `id` comes back: takes its grant if it was served in hand-off mode (the units it holds;
+    /// it is then out of the list), and ends its notification if it was notified (it then tries its operation
+    /// as a newcomer with `returned` set; the throttle, if on, ends before that try, so the try sees every
+    /// unit freed while it was off).
+    pub(crate) fn come_back(&self, id: &mut WaiterId) -> Option<usize> {
+        if id.node == NONE || !self.may_hold_nodes() {
             return None;
         }
         let mut waiters = self.locked();
-        match waiters.find(id)?.state {
+        match waiters.find(*id)?.state {
             State::Granted { holds } => {
-                self.ungrant(&mut waiters, id.node);
+                self.detach_ended(&mut waiters, id.node);
                 Some(holds)
+            }
+            State::Notified => {
+                probe::hit("waiters.came_back_from_a_notification");
+                self.detach_ended(&mut waiters, id.node);
+                id.node = NONE;
+                id.returned = true;
+                None
             }
             _ => None,
         }
@@ -249,13 +294,15 @@ impl WaitList {
 
     /// Registers the waiter `id` (assigning an id on first use) for `needs` units with `waker`, or refreshes
     /// its waker if it is waiting already, and sets the side's `WAITING` bit; a waiter back from a
-    /// notification it could not use counts one more overtake. In hand-off mode, serves the list. Returns
-    /// the units it holds if it was served (it is then out of the list).
+    /// notification it could not use counts one more overtake. `limit` is how many notifications its runtime
+    /// keeps out at once ([`crate::coop::notifications_in_flight`]). In hand-off mode, serves the list.
+    /// Returns the units it holds if it was served (it is then out of the list).
     pub(crate) fn register(
         &self,
         id: &mut Option<WaiterId>,
         needs: usize,
         waker: &Waker,
+        limit: usize,
         gate: &impl Gate,
     ) -> Option<usize> {
         // Cloned before locking and the replaced waker dropped after unlocking: a waker's clone and drop are
@@ -266,20 +313,30 @@ impl WaitList {
             let waiters = &mut *waiters;
             let waiter = id.get_or_insert_with(|| waiters.take_seq());
             let mut replaced = None;
-            match waiters.find(*waiter).map(|node| &mut node.state) {
+            let mut state = waiters.find(*waiter).map(|node| &mut node.state);
+            if let Some(State::Notified) = state {
+                // Back without `come_back` (polled before its wake-up was seen): the same.
+                probe::hit("waiters.came_back_at_registration");
+                self.detach_ended(waiters, waiter.node);
+                waiter.node = NONE;
+                waiter.returned = true;
+                state = None;
+            }
+            match state {
                 Some(State::Waiting { waker, .. }) => {
                     probe::hit("waiters.refreshed_a_waker");
                     replaced = Some(std::mem::replace(waker, fresh.take().expect("unused")));
                 }
                 Some(&mut State::Granted { holds }) => {
-                    self.ungrant(waiters, waiter.node);
+                    self.detach_ended(waiters, waiter.node);
                     return Some(holds);
                 }
                 Some(State::Free { .. }) => unreachable!("`find` skips free nodes"),
+                Some(State::Notified) => unreachable!("handled above"),
                 None => {
-                    if waiter.node != NONE {
-                        // Its node is gone: it was notified, and is back because the unit was taken (unless
-                        // it waits for a release, not for room).
+                    if waiter.node != NONE || waiter.returned {
+                        // It was notified (its node is gone, or it came back), and is back because the unit
+                        // was taken (unless it waits for a release, not for room).
                         if gate.over_limit(needs) {
                             probe::hit("waiters.back_over_the_limit");
                         } else {
@@ -287,22 +344,26 @@ impl WaitList {
                             waiter.overtaken += 1;
                         }
                     }
+                    // Its try found nothing after the throttle ended: nothing left to pass on.
+                    waiter.returned = false;
                     let waker = fresh.take().expect("unused");
                     waiter.node = waiters.enqueue(waiter.seq, waker, needs, waiter.overtaken);
                 }
             }
             gate.mark();
-            waiters.sync_mode(gate);
+            waiters.limit = limit;
+            waiters.sync_throttle(&self.throttle);
+            waiters.sync_mode(gate, &self.throttle);
             let woken = waiters.handing_off.then(|| {
                 let mut woken = Woken::serving(waiter.node);
-                let granted = waiters.hand_off(gate, &mut woken);
-                // Relaxed: changed under the lock, before the wake-ups; see `may_hold_grants`.
-                self.grants.fetch_add(granted, Ordering::Relaxed);
+                let granted = waiters.hand_off(gate, &mut woken, &self.throttle);
+                // Relaxed: changed under the lock, before the wake-ups; see `may_hold_nodes`.
+                self.detached.fetch_add(granted, Ordering::Relaxed);
                 woken
             });
             let held = match waiters.find(*waiter).map(|node| &node.state) {
                 Some(&State::Granted { holds }) => {
-                    self.ungrant(waiters, waiter.node);
+                    self.detach_ended(waiters, waiter.node);
                     Some(holds)
                 }
                 _ => None,
@@ -328,10 +389,14 @@ impl WaitList {
     }
 
     /// Serves the list for `freed` units just made available in the ring: in notify mode wakes that many of
-    /// the oldest waiters, in hand-off mode grants the free units to the oldest waiters in order. Then, if
-    /// waiters remain and the gate says the side is past a close, wakes them all too. Returns the units the
-    /// waiters it woke without a grant held (part of a batch), for the caller to give back.
+    /// the oldest waiters (fewer while notifications are out: see `throttle`), in hand-off mode grants the free
+    /// units to the oldest waiters in order. Then, if waiters remain and the gate says the side is past a
+    /// close, wakes them all too. Returns the units the waiters it woke without a grant held (part of a
+    /// batch), for the caller to give back.
     pub(crate) fn serve(&self, freed: usize, gate: &impl Gate) -> usize {
+        if freed > 0 && self.suppress_without_the_lock(freed, gate) {
+            return 0;
+        }
         // The common case, notify mode and one unit, without the batch (unless a close means waking them all;
         // the gate is asked only when more than one waits, to keep the other side's word out of this path).
         {
@@ -343,13 +408,14 @@ impl WaitList {
                     return 0;
                 }
                 if waiters.first == waiters.last || !gate.hopeless() {
+                    if waiters.notifications_allowed(1, gate, &self.throttle, &self.detached) == 0 {
+                        return 0;
+                    }
                     // A waiter may hold part of a batch from a hand-off mode that ended before it was served
                     // in full: notified, it holds nothing, so those units go back (to the caller).
-                    let (waker, holds, _) = waiters.dequeue(oldest);
-                    probe::hit("waiters.notified");
-                    if holds > 0 {
-                        probe::hit("waiters.notified_one_holding_part_of_a_batch");
-                    }
+                    let (waker, holds) = waiters.notify_oldest(&self.throttle);
+                    // Relaxed: changed under the lock, before the wake-up; see `may_hold_nodes`.
+                    self.detached.fetch_add(1, Ordering::Relaxed);
                     if waiters.first == NONE {
                         waiters.clear(gate);
                     }
@@ -366,12 +432,29 @@ impl WaitList {
             let (more, given_up) = {
                 let mut waiters = self.locked();
                 let more = if waiters.handing_off {
-                    let granted = waiters.hand_off(gate, &mut woken);
-                    // Relaxed: changed under the lock, before the wake-ups; see `may_hold_grants`.
-                    self.grants.fetch_add(granted, Ordering::Relaxed);
+                    let granted = waiters.hand_off(gate, &mut woken, &self.throttle);
+                    // Relaxed: changed under the lock, before the wake-ups; see `may_hold_nodes`.
+                    self.detached.fetch_add(granted, Ordering::Relaxed);
                     woken.is_full()
                 } else {
-                    waiters.notify(&mut to_notify, &mut woken, &mut returned)
+                    let mut allowed = waiters.notifications_allowed(
+                        to_notify,
+                        gate,
+                        &self.throttle,
+                        &self.detached,
+                    );
+                    let before = allowed;
+                    let more =
+                        waiters.notify(&mut allowed, &mut woken, &mut returned, &self.throttle);
+                    // Relaxed: as above.
+                    self.detached.fetch_add(before - allowed, Ordering::Relaxed);
+                    // Units beyond the notifications allowed now are left to the returning ones to pass on.
+                    to_notify = if more {
+                        to_notify - (before - allowed)
+                    } else {
+                        0
+                    };
+                    more
                 };
                 if waiters.first == NONE {
                     waiters.clear(gate);
@@ -397,14 +480,47 @@ impl WaitList {
         }
     }
 
+    /// While the throttle is on, adds `freed` units to it instead of serving (see `throttle`); returns whether
+    /// it did. Never past the gate's patience (that serve takes the lock and wakes the next waiter), nor once
+    /// the side is past a close (that serve wakes them all).
+    fn suppress_without_the_lock(&self, freed: usize, gate: &impl Gate) -> bool {
+        // Relaxed: a stale value only makes the exchange below fail, or sends this serve to the lock.
+        let mut throttle = self.throttle.load(Ordering::Relaxed);
+        if throttle == 0 || gate.hopeless() {
+            return false;
+        }
+        let patience = gate.patience();
+        while throttle != 0 && throttle - 1 + freed <= patience {
+            // Release: the unit this serve was called for (freed before it) is seen by whoever ends the
+            // throttle (its swap reads this value), so a returning waiter's try finds it.
+            match self.throttle.compare_exchange_weak(
+                throttle,
+                throttle + freed,
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    probe::hit("waiters.suppressed_a_serve_without_the_lock");
+                    return true;
+                }
+                Err(now) => throttle = now,
+            }
+        }
+        false
+    }
+
     /// Ends the registration of a waiter that completed or was dropped: see [`Left`].
     pub(crate) fn leave(&self, id: WaiterId, gate: &impl Gate) -> Left {
-        let (removed, left) = {
+        let mut left = Left {
+            units: 0,
+            notified: id.returned,
+        };
+        if id.node == NONE {
+            // Never registered, or came back from its notification already: not in the list.
+            return left;
+        }
+        let removed = {
             let mut waiters = self.locked();
-            let mut left = Left {
-                units: 0,
-                notified: false,
-            };
             let mut removed = None;
             match waiters.find(id).map(|node| &node.state) {
                 Some(State::Waiting { .. }) => {
@@ -414,24 +530,27 @@ impl WaitList {
                     if waiters.first == NONE {
                         waiters.clear(gate);
                     } else {
-                        waiters.sync_mode(gate);
+                        waiters.sync_mode(gate, &self.throttle);
                     }
                 }
                 Some(&State::Granted { holds }) => {
                     probe::hit("waiters.left_with_a_grant");
-                    self.ungrant(&mut waiters, id.node);
+                    self.detach_ended(&mut waiters, id.node);
                     left.units = holds;
                 }
+                Some(State::Notified) => {
+                    probe::hit("waiters.left_after_a_wakeup");
+                    self.detach_ended(&mut waiters, id.node);
+                    left.notified = true;
+                }
                 Some(State::Free { .. }) => unreachable!("`find` skips free nodes"),
-                // Its node is gone: it was notified (or woken by close).
+                // Its node is gone: woken by close, or its notification was written off.
                 None => {
-                    left.notified = id.node != NONE;
-                    if left.notified {
-                        probe::hit("waiters.left_after_a_wakeup");
-                    }
+                    probe::hit("waiters.left_after_a_wakeup");
+                    left.notified = true;
                 }
             }
-            (removed, left)
+            removed
         };
         // Its waker is dropped after unlocking: dropping a waker runs user code.
         drop(removed);
@@ -449,7 +568,7 @@ impl WaitList {
             for node in 0..waiters.nodes.len() {
                 if let State::Granted { holds } = waiters.nodes[node].state {
                     held += holds;
-                    self.ungrant(&mut waiters, node);
+                    self.detach_ended(&mut waiters, node);
                 }
             }
         }
@@ -465,6 +584,7 @@ impl Waiters {
             seq,
             node: NONE,
             overtaken: 0,
+            returned: false,
         }
     }
 
@@ -588,8 +708,9 @@ impl Waiters {
         }
     }
 
-    /// Enters or leaves hand-off mode as the starved waiters say.
-    fn sync_mode(&mut self, gate: &impl Gate) {
+    /// Enters or leaves hand-off mode as the starved waiters say (the throttle is off in hand-off mode: every
+    /// unit is granted).
+    fn sync_mode(&mut self, gate: &impl Gate, throttle: &AtomicUsize) {
         let starving = self.starved > 0;
         if starving != self.handing_off {
             probe::hit(if starving {
@@ -599,7 +720,84 @@ impl Waiters {
             });
             gate.queue(starving);
             self.handing_off = starving;
+            self.sync_throttle(throttle);
         }
+    }
+
+    /// Turns the throttle on or off as the notifications out, the limit and the mode say: on while `limit`
+    /// or more notifications are out in notify mode.
+    fn sync_throttle(&mut self, throttle: &AtomicUsize) {
+        let on = self.notified >= self.limit && !self.handing_off;
+        // Relaxed reads: only this lock's holder turns it on or off (others only add to it while on).
+        if on && throttle.load(Ordering::Relaxed) == 0 {
+            probe::hit("waiters.throttle_began");
+            throttle.store(1, Ordering::Relaxed);
+        } else if !on && throttle.load(Ordering::Relaxed) != 0 {
+            probe::hit("waiters.throttle_ended");
+            // Acquire: pairs with the suppressing serves' Release, so whoever goes on after this (a returning
+            // waiter's try, a serve under this lock) sees the units they freed.
+            throttle.swap(0, Ordering::Acquire);
+        }
+    }
+
+    /// How many of the oldest waiters a serve of `freed` units may notify now: none while the throttle is on
+    /// (the units are added to it), unless that reaches the gate's patience or the side is past a close;
+    /// then the notifications out are written off (a stuck future keeps no one else waiting) and the serve
+    /// goes on. Otherwise up to `limit` notifications out.
+    fn notifications_allowed(
+        &mut self,
+        freed: usize,
+        gate: &impl Gate,
+        throttle: &AtomicUsize,
+        detached: &AtomicUsize,
+    ) -> usize {
+        // Relaxed: changed only under this lock but for the suppressing serves' additions.
+        if throttle.load(Ordering::Relaxed) != 0 {
+            if gate.hopeless() {
+                return freed;
+            }
+            // Release, as the suppressing serves' exchange.
+            let suppressed = throttle.fetch_add(freed, Ordering::Release) - 1 + freed;
+            if suppressed <= gate.patience() {
+                probe::hit("waiters.suppressed_a_serve_under_the_lock");
+                return 0;
+            }
+            probe::hit("waiters.wrote_off_stuck_notifications");
+            let written_off = self.write_off_notifications();
+            // Relaxed: as every change of the count under the lock.
+            detached.fetch_sub(written_off, Ordering::Relaxed);
+            self.sync_throttle(throttle);
+        }
+        freed.min(self.limit.saturating_sub(self.notified))
+    }
+
+    /// Frees every `Notified` node (their futures find their node gone, as if woken by close); returns how
+    /// many.
+    fn write_off_notifications(&mut self) -> usize {
+        let mut written_off = 0;
+        for node in 0..self.nodes.len() {
+            if matches!(self.nodes[node].state, State::Notified) {
+                self.release_node(node);
+                written_off += 1;
+            }
+        }
+        self.notified -= written_off;
+        written_off
+    }
+
+    /// Notifies the oldest waiter: out of the list, its node `Notified`. Returns its waker and the units it
+    /// held as part of a batch (a notified waiter holds nothing: the caller gives them back).
+    fn notify_oldest(&mut self, throttle: &AtomicUsize) -> (Waker, usize) {
+        let oldest = self.first;
+        let (waker, holds, _) = self.dequeue(oldest);
+        self.reuse_freed(oldest, State::Notified);
+        probe::hit("waiters.notified");
+        if holds > 0 {
+            probe::hit("waiters.notified_one_holding_part_of_a_batch");
+        }
+        self.notified += 1;
+        self.sync_throttle(throttle);
+        (waker, holds)
     }
 
     /// The list is empty (or given up): clears the bits.
@@ -612,21 +810,22 @@ impl Waiters {
         }
     }
 
-    /// Notify mode: wakes up to `*count` of the oldest waiters, each taken out of the list (its node freed: a
-    /// future whose node is gone knows it was notified). Units a waiter holds of a batch a hand-off mode
-    /// began (the mode ended before it was served in full) are added to `*returned`: a notified waiter holds
-    /// nothing. Returns whether it stopped only because `woken` is full.
-    fn notify(&mut self, count: &mut usize, woken: &mut Woken, returned: &mut usize) -> bool {
+    /// Notify mode: wakes up to `*count` of the oldest waiters (see `notify_oldest`). Units a waiter holds of
+    /// a batch a hand-off mode began (the mode ended before it was served in full) are added to `*returned`.
+    /// Returns whether it stopped only because `woken` is full.
+    fn notify(
+        &mut self,
+        count: &mut usize,
+        woken: &mut Woken,
+        returned: &mut usize,
+        throttle: &AtomicUsize,
+    ) -> bool {
         while *count > 0 && self.first != NONE {
             if woken.is_full() {
                 return true;
             }
             let oldest = self.first;
-            let (waker, holds, _) = self.dequeue(oldest);
-            probe::hit("waiters.notified");
-            if holds > 0 {
-                probe::hit("waiters.notified_one_holding_part_of_a_batch");
-            }
+            let (waker, holds) = self.notify_oldest(throttle);
             *returned += holds;
             woken.push(oldest, waker);
             *count -= 1;
@@ -639,7 +838,7 @@ impl Waiters {
     /// granted (it stops early when `woken` is full).
     /// A waiter the gate cannot serve for now whatever the room ([`Gate::over_limit`]) is passed over: it
     /// keeps its place and what it holds.
-    fn hand_off(&mut self, gate: &impl Gate, woken: &mut Woken) -> usize {
+    fn hand_off(&mut self, gate: &impl Gate, woken: &mut Woken, throttle: &AtomicUsize) -> usize {
         let mut granted = 0;
         let mut oldest = self.first;
         while oldest != NONE && !woken.is_full() {
@@ -672,7 +871,7 @@ impl Waiters {
             granted += 1;
             oldest = next;
         }
-        self.sync_mode(gate);
+        self.sync_mode(gate, throttle);
         granted
     }
 

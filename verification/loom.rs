@@ -42,6 +42,8 @@ fn explore(
         counter.fetch_add(1, Relaxed);
         model();
     });
+    // Back to the default for the next model on this thread (a model may have lifted the limit).
+    crate::coop::models::limit_notifications(1);
     let probes = crate::probe::take();
     let runs = runs.load(Relaxed);
     let bound = bound.map_or("none (exhaustive)".to_string(), |b| b.to_string());
@@ -130,6 +132,8 @@ fn a_sender_waiting_on_full_is_woken_by_a_receive(queue: Queue<i32>) {
 /// deadlock report.
 #[test]
 fn i1_blocked_threads_are_unparked_by_the_other_side() {
+    // A thread blocked outside any runtime keeps no limit on notifications, as in production.
+    crate::coop::models::limit_notifications(usize::MAX);
     explore(
         "i1_blocked_threads_are_unparked_by_the_other_side",
         None,
@@ -160,22 +164,37 @@ fn i1_two_waiting_receivers_are_each_woken_by_one_of_two_sends() {
             "waiters.notified",
             "leave.receiver_passed_on_a_wakeup",
         ],
-        || {
-            let queue = Queue::new(2);
-            // The first receiver waits in this thread, the second in another.
-            let mut first = Box::pin(queue.receive());
-            assert!(poll_pending(first.as_mut()));
-            let second = {
-                let queue = queue.clone();
-                thread::spawn(move || block_on(queue.receive()).unwrap().unwrap())
-            };
-            queue.try_send(1).unwrap();
-            queue.try_send(2).unwrap();
-            let mut got = vec![block_on(first).unwrap().unwrap(), second.join().unwrap()];
-            got.sort_unstable();
-            assert_eq!(got, [1, 2]);
-        },
+        two_waiting_receivers_are_each_woken_by_one_of_two_sends,
     );
+}
+
+/// I1 without the throttle (a multi-thread runtime, a blocked thread): each send wakes its own receiver.
+#[test]
+fn i1_unthrottled_two_waiting_receivers_are_each_woken_by_one_of_two_sends() {
+    crate::coop::models::limit_notifications(usize::MAX);
+    explore(
+        "i1_unthrottled_two_waiting_receivers_are_each_woken_by_one_of_two_sends",
+        Some(5),
+        &["receive.waits", "waiters.notified"],
+        two_waiting_receivers_are_each_woken_by_one_of_two_sends,
+    );
+}
+
+/// The body of the I1 two-receiver models.
+fn two_waiting_receivers_are_each_woken_by_one_of_two_sends() {
+    let queue = Queue::new(2);
+    // The first receiver waits in this thread, the second in another.
+    let mut first = Box::pin(queue.receive());
+    assert!(poll_pending(first.as_mut()));
+    let second = {
+        let queue = queue.clone();
+        thread::spawn(move || block_on(queue.receive()).unwrap().unwrap())
+    };
+    queue.try_send(1).unwrap();
+    queue.try_send(2).unwrap();
+    let mut got = vec![block_on(first).unwrap().unwrap(), second.join().unwrap()];
+    got.sort_unstable();
+    assert_eq!(got, [1, 2]);
 }
 
 /// I2: values arrive in the order they were sent, across the wrap of a capacity-2 ring, while the receiver
@@ -513,22 +532,37 @@ fn i5_a_cancelled_woken_sender_passes_its_wakeup_on_and_sends_nothing() {
         "i5_a_cancelled_woken_sender_passes_its_wakeup_on_and_sends_nothing",
         None,
         &["leave.sender_passed_on_a_wakeup", "send.waits"],
-        || {
-            let queue = Queue::new(1);
-            queue.try_send(0).unwrap();
-            let mut cancelled = Box::pin(queue.send(1));
-            assert!(poll_pending(cancelled.as_mut()));
-            let waiting = {
-                let queue = queue.clone();
-                thread::spawn(move || block_on(queue.send(2)))
-            };
-            assert_eq!(queue.try_receive(), Ok(0));
-            drop(cancelled);
-            waiting.join().unwrap().unwrap();
-            assert_eq!(queue.try_receive(), Ok(2));
-            assert_eq!(queue.try_receive(), Err(TryRecvError::Empty));
-        },
+        a_cancelled_woken_sender_passes_its_wakeup_on_and_sends_nothing,
     );
+}
+
+/// I5 without the throttle.
+#[test]
+fn i5_unthrottled_a_cancelled_woken_sender_passes_its_wakeup_on_and_sends_nothing() {
+    crate::coop::models::limit_notifications(usize::MAX);
+    explore(
+        "i5_unthrottled_a_cancelled_woken_sender_passes_its_wakeup_on_and_sends_nothing",
+        None,
+        &["leave.sender_passed_on_a_wakeup", "send.waits"],
+        a_cancelled_woken_sender_passes_its_wakeup_on_and_sends_nothing,
+    );
+}
+
+/// The body of the I5 cancelled-sender models.
+fn a_cancelled_woken_sender_passes_its_wakeup_on_and_sends_nothing() {
+    let queue = Queue::new(1);
+    queue.try_send(0).unwrap();
+    let mut cancelled = Box::pin(queue.send(1));
+    assert!(poll_pending(cancelled.as_mut()));
+    let waiting = {
+        let queue = queue.clone();
+        thread::spawn(move || block_on(queue.send(2)))
+    };
+    assert_eq!(queue.try_receive(), Ok(0));
+    drop(cancelled);
+    waiting.join().unwrap().unwrap();
+    assert_eq!(queue.try_receive(), Ok(2));
+    assert_eq!(queue.try_receive(), Err(TryRecvError::Empty));
 }
 
 /// I5: a receive future cancelled at any point while a send races it takes nothing it does not return: the
@@ -811,6 +845,8 @@ fn i6_a_weak_receivers_upgrade_racing_the_last_drop_never_reopens_a_closed_chann
 /// a `blocking_recv`, values arrive in order, and the last sender's drop ends the receiver.
 #[test]
 fn i1_blocking_send_and_recv_hand_values_over_in_order() {
+    // A thread blocked outside any runtime keeps no limit on notifications, as in production.
+    crate::coop::models::limit_notifications(usize::MAX);
     explore(
         "i1_blocking_send_and_recv_hand_values_over_in_order",
         // Both threads push while the receiver may spin on an unpublished slot: bounded (see the module docs).
@@ -1740,6 +1776,254 @@ fn i6_a_value_panicking_in_the_last_receivers_drain_strands_no_waiter() {
             let dropped = crate::sync::expecting_user_panics(move || drop(rx));
             assert!(dropped.is_err(), "the value's panic comes out of the drop");
             sender.join().unwrap();
+        },
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The notification throttle (issue 20): one notification out per side; units freed meanwhile are left to the
+// notified waiter, which ends the throttle when it comes back and passes the notification on if a unit is
+// still free. The models run with the limit of a current-thread runtime (1), as every model here unless it
+// says otherwise.
+// ---------------------------------------------------------------------------------------------------------
+
+/// Polls `future` once with a [`WokenFlag`] waker; returns whether it is still pending, and the flag.
+fn poll_flagged<F: Future>(future: Pin<&mut F>) -> (bool, Arc<WokenFlag>) {
+    let flag = Arc::new(WokenFlag::default());
+    let waker = Waker::from(Arc::clone(&flag));
+    let pending = future.poll(&mut Context::from_waker(&waker)).is_pending();
+    (pending, flag)
+}
+
+/// I1 under the throttle: two senders wait on a full capacity-2 queue while a receiver on another thread
+/// frees both slots. The first receive notifies the oldest sender and turns the throttle on; the second adds
+/// its slot to the throttle without the lock, or races the notified sender's return, which ends it. Either
+/// way the second sender is not left waiting beside a free slot: the returning one passes the notification
+/// on when its send leaves a slot free.
+#[test]
+fn i1_a_returning_notified_sender_passes_on_the_slots_freed_while_it_was_out() {
+    explore(
+        "i1_a_returning_notified_sender_passes_on_the_slots_freed_while_it_was_out",
+        Some(3),
+        &[
+            "waiters.throttle_began",
+            "waiters.suppressed_a_serve_without_the_lock",
+            "waiters.came_back_from_a_notification",
+            "waiters.throttle_ended",
+            "leave.sender_passed_on_a_wakeup",
+        ],
+        || {
+            let queue = Queue::new(2);
+            queue.try_send(1).unwrap();
+            queue.try_send(2).unwrap();
+            let mut oldest = Box::pin(queue.send(3));
+            assert!(poll_pending(oldest.as_mut()));
+            let mut next = Box::pin(queue.send(4));
+            let (pending, next_woken) = poll_flagged(next.as_mut());
+            assert!(pending);
+            let receiver = {
+                let queue = queue.clone();
+                thread::spawn(move || [queue.try_receive(), queue.try_receive()])
+            };
+            block_on(oldest).unwrap();
+            assert_eq!(receiver.join().unwrap(), [Ok(1), Ok(2)]);
+            assert!(
+                next_woken.0.load(Relaxed) || queue.len() == 2,
+                "the next sender waits beside a free slot"
+            );
+            block_on(next).unwrap();
+            assert_eq!([queue.try_receive(), queue.try_receive()], [Ok(3), Ok(4)]);
+        },
+    );
+}
+
+/// I1 under the throttle, receivers' side: two receivers wait on an empty queue while a sender on another
+/// thread sends two values; the second receiver is not left waiting beside a value.
+#[test]
+fn i1_a_returning_notified_receiver_passes_on_the_values_sent_while_it_was_out() {
+    explore(
+        "i1_a_returning_notified_receiver_passes_on_the_values_sent_while_it_was_out",
+        Some(3),
+        &[
+            "waiters.throttle_began",
+            "waiters.suppressed_a_serve_without_the_lock",
+            "waiters.came_back_from_a_notification",
+            "waiters.throttle_ended",
+            "leave.receiver_passed_on_a_wakeup",
+        ],
+        || {
+            let queue = Queue::new(2);
+            let mut oldest = Box::pin(queue.receive());
+            assert!(poll_pending(oldest.as_mut()));
+            let mut next = Box::pin(queue.receive());
+            let (pending, next_woken) = poll_flagged(next.as_mut());
+            assert!(pending);
+            let sender = {
+                let queue = queue.clone();
+                thread::spawn(move || [queue.try_send(1), queue.try_send(2)])
+            };
+            assert_eq!(block_on(oldest), Ok(Some(1)));
+            assert_eq!(sender.join().unwrap(), [Ok(()), Ok(())]);
+            assert!(
+                next_woken.0.load(Relaxed) || queue.is_empty(),
+                "the next receiver waits beside a value"
+            );
+            assert_eq!(block_on(next), Ok(Some(2)));
+        },
+    );
+}
+
+/// I1 under the throttle with a registration while the notification is out: a sender on another thread
+/// arrives while the oldest one's notification is out (racing the receive that sent it) and takes the slot
+/// or registers; the notified one comes back, sends or is overtaken and waits again at its place. Every
+/// later receive serves the senders again (the throttle ended with the return): both sends finish (a lost
+/// wake-up is loom's deadlock).
+#[test]
+fn i1_a_sender_registering_while_a_notification_is_out_is_served() {
+    explore(
+        "i1_a_sender_registering_while_a_notification_is_out_is_served",
+        Some(3),
+        &[
+            "waiters.throttle_began",
+            "waiters.came_back_from_a_notification",
+            "waiters.overtaken",
+            "send.waits",
+        ],
+        || {
+            let queue = Queue::new(1);
+            queue.try_send(1).unwrap();
+            let mut oldest = Box::pin(queue.send(2));
+            assert!(poll_pending(oldest.as_mut()));
+            let receiver = {
+                let queue = queue.clone();
+                thread::spawn(move || queue.try_receive())
+            };
+            let late = {
+                let queue = queue.clone();
+                thread::spawn(move || block_on(queue.send(3)).unwrap())
+            };
+            assert_eq!(receiver.join().unwrap(), Ok(1));
+            // The oldest comes back: it sends, or (the late one took the slot) waits again.
+            let oldest_waits = poll_pending(oldest.as_mut());
+            let second = block_on(queue.receive()).unwrap().unwrap();
+            if oldest_waits {
+                block_on(oldest).unwrap();
+            }
+            late.join().unwrap();
+            let mut all = vec![1, second];
+            all.extend(std::iter::from_fn(|| queue.try_receive().ok()));
+            all.sort_unstable();
+            assert_eq!(all, [1, 2, 3]);
+        },
+    );
+}
+
+/// I3 under the throttle: close (on another thread) while a sender's notification is out and another sender
+/// waits behind it. Both finish: a send that returned `Ok` is drained after the close, one that failed got its
+/// value back; the waiting one is woken by the close, the notified one sees it when it comes back.
+#[test]
+fn i3_close_while_a_notification_is_out_wakes_every_sender() {
+    explore(
+        "i3_close_while_a_notification_is_out_wakes_every_sender",
+        Some(3),
+        &["waiters.throttle_began", "close.woke_senders"],
+        || {
+            let queue = Queue::new(1);
+            queue.try_send(1).unwrap();
+            let mut oldest = Box::pin(queue.send(2));
+            assert!(poll_pending(oldest.as_mut()));
+            let mut next = Box::pin(queue.send(3));
+            let (pending, next_woken) = poll_flagged(next.as_mut());
+            assert!(pending);
+            let closer = {
+                let queue = queue.clone();
+                thread::spawn(move || {
+                    let first = queue.try_receive();
+                    queue.close();
+                    first
+                })
+            };
+            let oldest = block_on(oldest);
+            assert_eq!(closer.join().unwrap(), Ok(1));
+            assert!(
+                next_woken.0.load(Relaxed),
+                "the close wakes every waiting sender"
+            );
+            let next = block_on(next);
+            let sent: Vec<i32> = [(2, oldest.is_ok()), (3, next.is_ok())]
+                .into_iter()
+                .filter_map(|(value, ok)| ok.then_some(value))
+                .collect();
+            assert_eq!(
+                next.err().map(|back| back.0),
+                (!sent.contains(&3)).then_some(3)
+            );
+            let mut drained = vec![];
+            while let Some(value) = block_on(queue.receive()).unwrap() {
+                drained.push(value);
+            }
+            assert_eq!(
+                drained, sent,
+                "exactly the sends that returned Ok are delivered"
+            );
+        },
+    );
+}
+
+/// The stuck-future fallback: a receiver notified and then never polled again (held, as in a `select!` arm
+/// that is not polled) keeps its side's throttle on, but only for the queue's capacity in values: the send
+/// past it writes the notification off and wakes the next waiting receiver (without the fallback that
+/// receiver waits forever beside values: loom's deadlock). The stuck future, dropped at last, takes nothing.
+#[test]
+fn i1_a_stuck_notified_receiver_delays_the_next_by_at_most_the_capacity() {
+    explore(
+        "i1_a_stuck_notified_receiver_delays_the_next_by_at_most_the_capacity",
+        Some(3),
+        &[
+            "waiters.throttle_began",
+            "waiters.suppressed_a_serve_without_the_lock",
+            "waiters.wrote_off_stuck_notifications",
+            "model.the_next_receiver_was_woken_past_the_stuck_one",
+        ],
+        || {
+            let queue = Queue::new(2);
+            // Registered first: the first send notifies it; it is never polled again.
+            let mut stuck = Box::pin(queue.receive());
+            assert!(poll_pending(stuck.as_mut()));
+            let next = {
+                let queue = queue.clone();
+                thread::spawn(move || {
+                    let mut receive = pin!(queue.receive());
+                    let mut waited = false;
+                    let value = block_on(std::future::poll_fn(|cx| {
+                        let polled = receive.as_mut().poll(cx);
+                        waited |= polled.is_pending();
+                        polled
+                    }));
+                    (value.unwrap().unwrap(), waited)
+                })
+            };
+            let mut taken = vec![];
+            for value in 1..=4 {
+                queue.try_send(value).unwrap();
+                if value > 1 {
+                    // Keeps room for the next send (the thread may have taken some already).
+                    taken.extend(queue.try_receive().ok());
+                }
+            }
+            let (value, waited) = next.join().unwrap();
+            if waited {
+                crate::probe::hit("model.the_next_receiver_was_woken_past_the_stuck_one");
+            }
+            drop(stuck);
+            taken.push(value);
+            taken.extend(std::iter::from_fn(|| queue.try_receive().ok()));
+            taken.sort_unstable();
+            assert_eq!(
+                taken,
+                [1, 2, 3, 4],
+                "every value taken once, none by the stuck future"
+            );
         },
     );
 }
