@@ -66,7 +66,11 @@
 //! repository), and every check is shown to fail on a seeded bug (a small deliberate bug applied to a copy of
 //! the source, the repository's mutant gate):
 //!
-//! - **I1 no lost wake-ups**: whenever a waiting task or blocked thread could make progress, it is woken.
+//! - **I1 no lost wake-ups**: whenever a waiting task or blocked thread could make progress, it is woken,
+//!   or a task of its side already was and has not come back yet: on a current-thread runtime one
+//!   notification per side is out at a time (see I8); the woken task passes it on if it leaves a unit free,
+//!   and one that is never polled again (nor dropped) delays its side by at most the capacity in units (32
+//!   values when unbounded).
 //! - **I2 FIFO per producer**: values sent by one task are received in the order they were sent.
 //! - **I3 close drains**: every value whose send returned `Ok` is received exactly once (unless every
 //!   receiver is gone), then every receive answers closed; every send after the close fails and gives its
@@ -85,10 +89,13 @@
 //! - **I7 permits**: values inside plus permits held never exceed the capacity; a held permit never stalls
 //!   the values around it; [`Permit::send`] never waits or fails; a dropped permit's slot goes to the next
 //!   waiting sender.
-//! - **I8 bounded overtaking**: waiting tasks are woken in the order they started waiting, one per freed
-//!   slot (value). A woken task can be overtaken by a running one, or by another woken one polled first, that
-//!   takes the value (slot) first; it keeps its place, and after 4 overtakes the next value (slot) is handed
-//!   to it before it is woken. So a receive or send is woken in vain at most 4 times.
+//! - **I8 bounded overtaking**: waiting tasks are woken in the order they started waiting: on a multi-thread
+//!   runtime (and for blocked threads) one per freed slot (value); on a current-thread runtime one at a time
+//!   per side, the units freed meanwhile left to it (one task runs at a time there, so the woken one finds
+//!   them all; waking one per unit would wake tasks that find nothing). A woken task can be overtaken by a
+//!   running one, or by another woken one polled first, that takes the value (slot) first; it keeps its
+//!   place, and after 4 overtakes the next value (slot) is handed to it before it is woken. So a receive or
+//!   send is woken in vain at most 4 times.
 //! - **I10 linearizability**: histories of the real channel on real threads are checked against the
 //!   sequential FIFO queue, except while a value is handed to a waiting receiver (see I8): then a newcomer
 //!   may take that value and the waiter the next one.
@@ -109,7 +116,7 @@
 //!
 //! | feature | default | what it turns on |
 //! |---|---|---|
-//! | `tokio` | yes | tokio's cooperative budget in every wait; `send_timeout` / `recv_timeout`; blocking calls that panic inside a runtime |
+//! | `tokio` | yes | tokio's cooperative budget (one unit per operation that waited, one per 16 that did not: a task that never waits yields after about 2,048 operations, where tokio's mpsc yields after 128); `send_timeout` / `recv_timeout`; blocking calls that panic inside a runtime |
 //! | `futures` | yes | [`RecvStream`] (`futures_core::Stream` + `FusedStream`) |
 //! | `loom` | no | with `--cfg loom`, the queue's atomics, locks, cells and parking come from loom, so your loom models explore them |
 //! | `shuttle` | no | the same with shuttle and `--cfg shuttle` |

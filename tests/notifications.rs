@@ -242,8 +242,11 @@ fn the_last_permits_send_after_close_wakes_every_waiting_receiver() {
     for receive in &mut receivers {
         assert_pending!(receive.poll());
     }
-    queue.close();
-    first.send(1); // a permit may still send: one receiver notified, the throttle on
+    queue.close(); // wakes them all; while permits may send they wait again, served one per value
+    for receive in &mut receivers {
+        assert_pending!(receive.poll());
+    }
+    first.send(1); // one receiver notified, the throttle on
     assert!(receivers[0].is_woken() && !receivers[2].is_woken());
     last.send(2); // nothing can come after this value: every receiver must learn it
     assert!(receivers[1].is_woken() && receivers[2].is_woken());

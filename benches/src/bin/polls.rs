@@ -95,12 +95,16 @@ fn run<P: AsyncPeer>(rt: &tokio::runtime::Runtime, s: Scenario, cap: usize, n: u
     let el = t0.elapsed().as_secs_f64();
     let f = |x: &AtomicU64| x.load(Relaxed) as f64 / n as f64;
     let wasted = |s: &Side| (s.pendings.load(Relaxed) - s.waited.load(Relaxed)) as f64 / n as f64;
+    // Every Pending return is followed by one more poll of the task (its wake-up, or the budget's yield):
+    // the polls per message beyond the first poll of each task.
     format!(
-        "{:<18} {:>6.2}M/s | send: waits/msg {:>5.3} wasted wakes/msg {:>5.3} | recv: waits/msg {:>5.3} wasted wakes/msg {:>5.3}",
+        "{:<18} {:>6.2}M/s | send: polls/msg {:>5.3} waits/msg {:>5.3} wasted wakes/msg {:>5.3} | recv: polls/msg {:>5.3} waits/msg {:>5.3} wasted wakes/msg {:>5.3}",
         P::PEER.key(),
         n as f64 / el / 1e6,
+        f(&send.pendings),
         f(&send.waited),
         wasted(send),
+        f(&recv.pendings),
         f(&recv.waited),
         wasted(recv)
     )
