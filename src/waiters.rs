@@ -393,10 +393,17 @@ impl WaitList {
     /// units to the oldest waiters in order. Then, if waiters remain and the gate says the side is past a
     /// close, wakes them all too. Returns the units the waiters it woke without a grant held (part of a
     /// batch), for the caller to give back.
+    #[inline]
     pub(crate) fn serve(&self, freed: usize, gate: &impl Gate) -> usize {
         if freed > 0 && self.suppress_without_the_lock(freed, gate) {
             return 0;
         }
+        self.serve_under_the_lock(freed, gate)
+    }
+
+    /// [`WaitList::serve`] past the throttle.
+    #[inline(never)]
+    fn serve_under_the_lock(&self, freed: usize, gate: &impl Gate) -> usize {
         // The common case, notify mode and one unit, without the batch (unless a close means waking them all;
         // the gate is asked only when more than one waits, to keep the other side's word out of this path).
         {
@@ -483,6 +490,7 @@ impl WaitList {
     /// While the throttle is on, adds `freed` units to it instead of serving (see `throttle`); returns whether
     /// it did. Never past the gate's patience (that serve takes the lock and wakes the next waiter), nor once
     /// the side is past a close (that serve wakes them all).
+    #[inline]
     fn suppress_without_the_lock(&self, freed: usize, gate: &impl Gate) -> bool {
         // Relaxed: a stale value only makes the exchange below fail, or sends this serve to the lock.
         let mut throttle = self.throttle.load(Ordering::Relaxed);
