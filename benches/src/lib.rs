@@ -8,13 +8,30 @@ pub mod report;
 pub mod stats;
 pub mod throughput;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `benches/results/` of this crate (from the compile-time manifest dir, so the binaries can be
-/// run from anywhere in the workspace).
+/// run from anywhere in the workspace), or the directory in `BENCH_RESULTS_DIR` (scratch runs,
+/// a report from other results).
 pub fn results_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("results")
+    match std::env::var_os("BENCH_RESULTS_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => dir.into(),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("results"),
+    }
 }
+
+/// The meta file of a results CSV: `throughput.csv` → `throughput-meta.txt`, beside it.
+pub fn meta_path(csv: &Path) -> PathBuf {
+    let stem = csv
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    csv.with_file_name(format!("{stem}-meta.txt"))
+}
+
+/// The machine-state label a run's meta file gets (`state=`) when `--state` / `BENCH_STATE`
+/// gives none.
+pub const DEFAULT_STATE: &str = "unspecified";
 
 /// The repository root (`benches/..`).
 pub fn repo_root() -> PathBuf {

@@ -2,7 +2,9 @@
 //! many of those wake-ups were wasted (woken, polled, still `Pending`). A structural measure that
 //! the machine's noise does not move. See `--help`.
 
+use std::fmt::Write as _;
 use std::future::{Future, poll_fn};
+use std::path::PathBuf;
 use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -17,7 +19,12 @@ polls [flags]
   --caps L         [default 1,16,1024]
   --runtimes L     multi,current [default current]
   --peers L        async peers, as for throughput [default all]
-  --workers W      [default 2]";
+  --workers W      [default 2]
+  --out FILE       also write a CSV, one row per peer per cell, and its `-meta.txt` beside it
+                   [POLLS_OUT; default: print only]
+  --state LABEL    the machine's state, for the meta file [BENCH_STATE, default unspecified]";
+
+const CSV_HEADER: &str = "runtime,scenario,producers,consumers,capacity,peer,msgs_per_sec,send_polls,send_waits,send_wasted,recv_polls,recv_waits,recv_wasted\n";
 
 /// Futures that returned Pending at least once, total Pending returns.
 #[derive(Default)]
@@ -46,7 +53,59 @@ async fn counted<F: Future>(f: F, side: &Side) -> F::Output {
     out
 }
 
-fn run<P: AsyncPeer>(rt: &tokio::runtime::Runtime, s: Scenario, cap: usize, n: u64) -> String {
+/// Per message, one side: polls beyond each future's first (a `Pending` return is followed by one
+/// more poll: its wake-up, or the budget's yield), futures that waited, wasted wake-ups (woken,
+/// polled, still `Pending`).
+struct PerMsg {
+    polls: f64,
+    waits: f64,
+    wasted: f64,
+}
+
+impl PerMsg {
+    fn of(side: &Side, n: u64) -> PerMsg {
+        let (pendings, waited) = (side.pendings.load(Relaxed), side.waited.load(Relaxed));
+        PerMsg {
+            polls: pendings as f64 / n as f64,
+            waits: waited as f64 / n as f64,
+            wasted: (pendings - waited) as f64 / n as f64,
+        }
+    }
+}
+
+/// One peer in one cell.
+struct Measured {
+    msgs_per_sec: f64,
+    send: PerMsg,
+    recv: PerMsg,
+}
+
+impl Measured {
+    fn line(&self, peer: &str) -> String {
+        let (s, r) = (&self.send, &self.recv);
+        format!(
+            "{peer:<18} {:>6.2}M/s | send: polls/msg {:>5.3} waits/msg {:>5.3} wasted wakes/msg {:>5.3} | recv: polls/msg {:>5.3} waits/msg {:>5.3} wasted wakes/msg {:>5.3}",
+            self.msgs_per_sec / 1e6,
+            s.polls,
+            s.waits,
+            s.wasted,
+            r.polls,
+            r.waits,
+            r.wasted
+        )
+    }
+
+    /// The CSV columns after the peer (the per-message figures as printed).
+    fn csv(&self) -> String {
+        let (s, r) = (&self.send, &self.recv);
+        format!(
+            "{:.0},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3}",
+            self.msgs_per_sec, s.polls, s.waits, s.wasted, r.polls, r.waits, r.wasted
+        )
+    }
+}
+
+fn run<P: AsyncPeer>(rt: &tokio::runtime::Runtime, s: Scenario, cap: usize, n: u64) -> Measured {
     let send: &'static Side = Box::leak(Box::default());
     let recv: &'static Side = Box::leak(Box::default());
     let t0 = std::time::Instant::now();
@@ -92,28 +151,23 @@ fn run<P: AsyncPeer>(rt: &tokio::runtime::Runtime, s: Scenario, cap: usize, n: u
         }
         assert_eq!(total, n);
     });
-    let el = t0.elapsed().as_secs_f64();
-    let f = |x: &AtomicU64| x.load(Relaxed) as f64 / n as f64;
-    let wasted = |s: &Side| (s.pendings.load(Relaxed) - s.waited.load(Relaxed)) as f64 / n as f64;
-    // Every Pending return is followed by one more poll of the task (its wake-up, or the budget's yield):
-    // the polls per message beyond the first poll of each task.
-    format!(
-        "{:<18} {:>6.2}M/s | send: polls/msg {:>5.3} waits/msg {:>5.3} wasted wakes/msg {:>5.3} | recv: polls/msg {:>5.3} waits/msg {:>5.3} wasted wakes/msg {:>5.3}",
-        P::PEER.key(),
-        n as f64 / el / 1e6,
-        f(&send.pendings),
-        f(&send.waited),
-        wasted(send),
-        f(&recv.pendings),
-        f(&recv.waited),
-        wasted(recv)
-    )
+    Measured {
+        msgs_per_sec: n as f64 / t0.elapsed().as_secs_f64(),
+        send: PerMsg::of(send, n),
+        recv: PerMsg::of(recv, n),
+    }
 }
 
 fn main() {
     let args = Args::parse(USAGE);
     let n: u64 = args.value("n", "POLLS_N", 200_000);
     let workers: usize = args.value("workers", "POLLS_WORKERS", 2);
+    let out: Option<PathBuf> = args.get("out", "POLLS_OUT").map(Into::into);
+    // One line of the meta file.
+    let state = args.get("state", "BENCH_STATE").map_or_else(
+        || tokio_mpmc_bench::DEFAULT_STATE.into(),
+        |s| s.replace('\n', " "),
+    );
     let scenarios: Vec<Scenario> = args
         .list("scenarios", "POLLS_SCENARIOS")
         .unwrap_or_else(|| vec!["4x4".into(), "16x16".into()])
@@ -145,7 +199,11 @@ fn main() {
             .map(|s| Peer::from_key(s).unwrap_or_else(|| panic!("unknown peer {s:?}")))
             .collect(),
     };
-    for rk in runtimes {
+    let t_all = std::time::Instant::now();
+    let load_before = tokio_mpmc_bench::load_average();
+    let revision = tokio_mpmc_bench::source_revision();
+    let mut csv = String::from(CSV_HEADER);
+    for &rk in &runtimes {
         let rt = rk.build();
         for &s in &scenarios {
             for &cap in &caps {
@@ -159,7 +217,7 @@ fn main() {
                     p.is_async() && p.supports_consumers(s.consumers) && p.supports_cap(cap)
                 }) {
                     let unbounded = cap == peers::UNBOUNDED;
-                    let line = match p {
+                    let m = match p {
                         Peer::Crossfire if unbounded => {
                             run::<peers::CrossfireUnbounded>(&rt, s, cap, n)
                         }
@@ -175,9 +233,38 @@ fn main() {
                         Peer::Mpmc024 => run::<peers::Mpmc024>(&rt, s, cap, n),
                         Peer::Crossbeam => unreachable!(),
                     };
-                    println!("  {line}");
+                    println!("  {}", m.line(p.key_at(cap)));
+                    let _ = writeln!(
+                        csv,
+                        "{},{},{},{},{},{},{}",
+                        rk.key(),
+                        s.key(),
+                        s.producers,
+                        s.consumers,
+                        peers::cap_label(cap),
+                        p.key_at(cap),
+                        m.csv()
+                    );
                 }
             }
         }
     }
+    let Some(out) = out else { return };
+    std::fs::write(&out, &csv).expect("write polls csv");
+    let meta = format!(
+        "date={}\nmachine={}\nrustc={}\nrevision={revision}\nload_before={load_before}\nload_after={}\nn={n}\nworkers={workers}\nruntimes={}\nwall_secs={:.0}\nstate={state}\n",
+        tokio_mpmc_bench::utc_now(),
+        tokio_mpmc_bench::machine_description(),
+        tokio_mpmc_bench::rustc_version(),
+        tokio_mpmc_bench::load_average(),
+        runtimes
+            .iter()
+            .map(|r| r.key())
+            .collect::<Vec<_>>()
+            .join(" "),
+        t_all.elapsed().as_secs_f64()
+    );
+    let meta_path = tokio_mpmc_bench::meta_path(&out);
+    std::fs::write(&meta_path, meta).expect("write meta");
+    println!("wrote {} and {}", out.display(), meta_path.display());
 }

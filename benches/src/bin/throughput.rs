@@ -28,7 +28,11 @@ throughput [flags]   (every flag also reads the environment variable in brackets
   --watchdog-secs S    abort a run (and mark it failed) after S [BENCH_WATCHDOG, default 60]
   --out FILE           summary CSV; default benches/results/throughput.csv for a full run,
                        benches/results/raw/throughput-partial.csv when any filter/N/reps is changed
-Raw per-run rows always go to benches/results/raw/throughput-runs.csv.";
+                       [BENCH_OUT]; its meta file is the `-meta.txt` beside it
+  --state LABEL        the machine's state during the run, written to the meta file, e.g. idle
+                       or 'beside one busy-looping process'     [BENCH_STATE, default unspecified]
+Raw per-run rows always go to benches/results/raw/throughput-runs.csv. BENCH_RESULTS_DIR
+replaces benches/results/ (for the default summary and the raw rows).";
 
 /// The (runtime, scenario, capacity) a group of interleaved runs belongs to.
 struct Cell {
@@ -42,6 +46,11 @@ fn main() {
     let reference_n: u64 = args.value("reference-n", "BENCH_REFERENCE_N", (n / 10).max(1));
     let workers: usize = args.value("workers", "BENCH_WORKERS", 2);
     let watchdog = Duration::from_secs(args.value("watchdog-secs", "BENCH_WATCHDOG", 60));
+    // One line of the meta file.
+    let state = args.get("state", "BENCH_STATE").map_or_else(
+        || tokio_mpmc_bench::DEFAULT_STATE.into(),
+        |s| s.replace('\n', " "),
+    );
     let scenarios: Vec<Scenario> = match args.list("scenarios", "BENCH_SCENARIOS") {
         None => Scenario::ALL.to_vec(),
         Some(l) => l
@@ -99,7 +108,7 @@ fn main() {
         });
 
     println!(
-        "throughput: n={n} reps={reps} workers={workers} peers={} scenarios={} caps={}",
+        "throughput: n={n} reps={reps} workers={workers} state={state:?} peers={} scenarios={} caps={}",
         peers.iter().map(|p| p.key()).collect::<Vec<_>>().join(","),
         scenarios
             .iter()
@@ -296,18 +305,14 @@ fn main() {
     std::fs::write(raw_dir.join("throughput-runs.csv"), &raw).expect("write raw csv");
     std::fs::write(&out, &summary).expect("write summary csv");
     let meta = format!(
-        "date={}\nmachine={}\nrustc={}\nrevision={revision}\nload_before={load_before}\nload_after={}\nn={n}\nreference_n={reference_n}\nreps={reps}\nworkers={workers}\nwall_secs={:.0}\n",
+        "date={}\nmachine={}\nrustc={}\nrevision={revision}\nload_before={load_before}\nload_after={}\nn={n}\nreference_n={reference_n}\nreps={reps}\nworkers={workers}\nwall_secs={:.0}\nstate={state}\n",
         tokio_mpmc_bench::utc_now(),
         tokio_mpmc_bench::machine_description(),
         tokio_mpmc_bench::rustc_version(),
         tokio_mpmc_bench::load_average(),
         total.as_secs_f64()
     );
-    let meta_path = out.with_file_name(
-        out.file_stem()
-            .map(|s| format!("{}-meta.txt", s.to_string_lossy()))
-            .unwrap_or_default(),
-    );
+    let meta_path = tokio_mpmc_bench::meta_path(&out);
     std::fs::write(&meta_path, meta).expect("write meta");
     println!(
         "done in {:.0}s: {} and {}",

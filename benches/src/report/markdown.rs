@@ -8,16 +8,17 @@ use crate::peers::{Peer, cap_label};
 use crate::throughput::Scenario;
 
 use crate::report::crates;
-use crate::report::results::{Results, Row};
+use crate::report::results::{PollsRow, Results, Row, Run};
 use crate::report::targets::Target;
 use crate::report::template::{Vars, render};
 
 /// Compiled in, so the binary does not depend on where it is run from.
 const TEMPLATE: &str = include_str!("../../report/BENCHMARKS.md.in");
 
-/// What the report is made from, besides the throughput rows.
+/// What the report is made from, besides the throughput runs.
 pub struct Inputs {
-    pub throughput_meta: BTreeMap<String, String>,
+    /// polls.csv and its meta file, when the polls were counted.
+    pub polls: Option<(Vec<PollsRow>, BTreeMap<String, String>)>,
     /// latency.csv and its meta file, when latency was measured.
     pub latency: Option<(String, BTreeMap<String, String>)>,
     /// The workspace Cargo.lock (empty when missing).
@@ -26,16 +27,38 @@ pub struct Inputs {
     pub extra_sections: Vec<String>,
 }
 
-pub fn markdown(d: &Results, targets: &[Target], inputs: Inputs) -> String {
+/// `idle`: the run on the otherwise idle machine (its meta is `throughput.*` in the template);
+/// `loaded`: the run beside a busy process (`loaded.*`), when there is one.
+pub fn markdown(idle: &Run, loaded: Option<&Run>, targets: &[Target], inputs: Inputs) -> String {
     let mut v = Vars::default();
-    v.meta("throughput", inputs.throughput_meta);
+    v.meta("throughput", idle.meta.clone());
+    v.meta("loaded", loaded.map(|r| r.meta.clone()).unwrap_or_default());
+    v.section("loaded", loaded.is_some());
+    v.section("idle_only", loaded.is_none());
+    v.set("idle_csv", &idle.file);
+    v.set(
+        "loaded_csv",
+        loaded.map_or("throughput-loaded.csv", |r| &r.file),
+    );
     crate_vars(&mut v, &inputs.lock);
     target_vars(&mut v, targets);
-    v.set("throughput_tables", throughput_tables(d));
-    v.set("spread_rows", lines(d.rows_of(Peer::Ours).map(spread_row)));
-    reclose_vars(&mut v, d);
-    let failed = d.rows.iter().filter(|r| r.failures > 0).map(failed_run);
+    v.set("throughput_tables", throughput_tables(idle));
+    v.set("spread_rows", spread_rows(&idle.results));
+    if let Some(l) = loaded {
+        v.set("loaded_tables", throughput_tables(l));
+        v.set("loaded_spread_rows", spread_rows(&l.results));
+    }
+    let runs: Vec<&Run> = std::iter::once(idle).chain(loaded).collect();
+    reclose_vars(&mut v, &runs);
+    let failed = runs.iter().flat_map(|run| {
+        run.results
+            .rows
+            .iter()
+            .filter(|r| r.failures > 0)
+            .map(|r| format!("{}: {}", run.name, failed_run(r)))
+    });
     list_section(&mut v, "failed_runs", failed);
+    polls_vars(&mut v, inputs.polls);
     latency_vars(&mut v, inputs.latency);
     v.set("extra_sections", extra_sections(&inputs.extra_sections));
     render(TEMPLATE, &v)
@@ -57,12 +80,13 @@ fn target_vars(v: &mut Vars, targets: &[Target]) {
     );
 }
 
-/// One table per runtime, each followed by a blank line.
-fn throughput_tables(d: &Results) -> String {
+/// One table per runtime, each followed by a blank line; the headings name the run's state.
+fn throughput_tables(run: &Run) -> String {
+    let d = &run.results;
     let peers = d.peers();
     let mut md = String::new();
     for rt in d.runtimes() {
-        let _ = writeln!(md, "### {}\n", runtime_title(&rt));
+        let _ = writeln!(md, "#### {}, {}\n", runtime_title(&rt), run.name);
         let keys = row_cells(peers.iter().map(|p| p.key().to_string()));
         let _ = writeln!(
             md,
@@ -134,6 +158,10 @@ fn fmt_mps(x: f64) -> String {
     }
 }
 
+fn spread_rows(d: &Results) -> String {
+    lines(d.rows_of(Peer::Ours).map(spread_row))
+}
+
 fn spread_row(r: &Row) -> String {
     format!(
         "| {} | {} | {} | {} | {} | {} |",
@@ -156,20 +184,28 @@ fn place(r: &Row) -> String {
     )
 }
 
-fn reclose_vars(v: &mut Vars, d: &Results) {
-    let rows: Vec<&Row> = d.rows_of(Peer::Mpmc024).collect();
-    v.section("recloses", !rows.is_empty());
-    v.set(
-        "reclose_total",
-        rows.iter().map(|r| r.recloses).sum::<u64>(),
-    );
-    v.set("reclose_runs", rows.iter().map(|r| r.reps).sum::<usize>());
-    let hit = rows.iter().filter(|r| r.recloses > 0);
-    list_section(
-        v,
-        "reclose_where",
-        hit.map(|r| format!("{}: {}", place(r), r.recloses)),
-    );
+/// tokio-mpmc 0.2.4's re-closes, per run.
+fn reclose_vars(v: &mut Vars, runs: &[&Run]) {
+    let per_run: Vec<(&str, Vec<&Row>)> = runs
+        .iter()
+        .map(|run| (run.name, run.results.rows_of(Peer::Mpmc024).collect()))
+        .filter(|(_, rows): &(&str, Vec<&Row>)| !rows.is_empty())
+        .collect();
+    v.section("recloses", !per_run.is_empty());
+    let counts = per_run.iter().map(|(name, rows)| {
+        format!(
+            "{name}: {} re-closes over {} runs",
+            rows.iter().map(|r| r.recloses).sum::<u64>(),
+            rows.iter().map(|r| r.reps).sum::<usize>()
+        )
+    });
+    v.set("reclose_counts", counts.collect::<Vec<_>>().join("; "));
+    let hit = per_run.iter().flat_map(|(name, rows)| {
+        rows.iter()
+            .filter(|r| r.recloses > 0)
+            .map(move |r| format!("{name} {}: {}", place(r), r.recloses))
+    });
+    list_section(v, "reclose_where", hit);
 }
 
 fn failed_run(r: &Row) -> String {
@@ -187,6 +223,50 @@ fn list_section(v: &mut Vars, name: &str, items: impl Iterator<Item = String>) {
     let list = items.collect::<Vec<_>>().join("; ");
     v.section(name, !list.is_empty());
     v.set(name, list);
+}
+
+/// A table per runtime and cell, in the order measured.
+fn polls_vars(v: &mut Vars, polls: Option<(Vec<PollsRow>, BTreeMap<String, String>)>) {
+    v.section("polls", polls.is_some());
+    let (rows, meta) = polls.unwrap_or_default();
+    v.meta("polls", meta);
+    let mut cells: Vec<(&str, Scenario, usize)> = Vec::new();
+    for r in &rows {
+        let cell = (r.runtime.as_str(), r.scenario, r.cap);
+        if !cells.contains(&cell) {
+            cells.push(cell);
+        }
+    }
+    let mut md = String::new();
+    for (rt, s, cap) in cells {
+        let _ = writeln!(
+            md,
+            "#### `{rt}` {} cap {}\n\n\
+             | peer | M msg/s | send polls | send waits | send wasted | recv polls | recv waits | recv wasted |\n\
+             |---|---:|---:|---:|---:|---:|---:|---:|",
+            s.label(),
+            cap_label(cap)
+        );
+        let here = rows
+            .iter()
+            .filter(|r| r.runtime == rt && r.scenario == s && r.cap == cap);
+        for r in here {
+            let peer = if r.peer == Peer::Ours.key() {
+                format!("**{}**", r.peer)
+            } else {
+                r.peer.clone()
+            };
+            let _ = writeln!(
+                md,
+                "| {peer} | {} |{}{}",
+                fmt_mps(r.msgs_per_sec),
+                row_cells(r.send.iter().cloned()),
+                row_cells(r.recv.iter().cloned())
+            );
+        }
+        md.push('\n');
+    }
+    v.set("polls_tables", md);
 }
 
 fn latency_vars(v: &mut Vars, latency: Option<(String, BTreeMap<String, String>)>) {

@@ -67,6 +67,57 @@ pub fn shape(s: Scenario) -> String {
     s.key().replace('x', "×")
 }
 
+/// One throughput summary and its meta file: the suite measured in one machine state.
+pub struct Run {
+    /// Short name of the state, for headings and columns: `idle`, `loaded`.
+    pub name: &'static str,
+    /// The summary's file name (`throughput.csv`).
+    pub file: String,
+    pub results: Results,
+    /// The `key=value` meta file; `state` is filled in with a default when the run did not
+    /// record one.
+    pub meta: BTreeMap<String, String>,
+}
+
+/// One row of polls.csv: a peer in one cell, the per-message counts of the `polls` bench.
+#[derive(Clone, Debug)]
+pub struct PollsRow {
+    pub runtime: String,
+    pub scenario: Scenario,
+    pub cap: usize,
+    /// Its key (`Peer::key_at`), as written.
+    pub peer: String,
+    pub msgs_per_sec: f64,
+    /// polls, waits, wasted wake-ups per message: send side, then receive side.
+    pub send: [String; 3],
+    pub recv: [String; 3],
+}
+
+/// polls.csv: runtime,scenario,producers,consumers,capacity,peer,msgs_per_sec, then send and
+/// receive polls/waits/wasted. Malformed lines are skipped.
+pub fn parse_polls(text: &str) -> Vec<PollsRow> {
+    text.lines().skip(1).filter_map(parse_polls_row).collect()
+}
+
+fn parse_polls_row(line: &str) -> Option<PollsRow> {
+    let f: Vec<&str> = line.trim().split(',').collect();
+    let [rt, _, p, c, cap, peer, mps, sp, sw, sx, rp, rw, rx] = f[..] else {
+        return None;
+    };
+    Some(PollsRow {
+        runtime: rt.to_string(),
+        scenario: Scenario {
+            producers: p.parse().ok()?,
+            consumers: c.parse().ok()?,
+        },
+        cap: parse_cap(cap)?,
+        peer: peer.to_string(),
+        msgs_per_sec: mps.parse().unwrap_or(f64::NAN),
+        send: [sp, sw, sx].map(String::from),
+        recv: [rp, rw, rx].map(String::from),
+    })
+}
+
 /// The throughput rows, with the look-ups the report needs.
 pub struct Results {
     pub rows: Vec<Row>,
@@ -140,5 +191,16 @@ mod tests {
         assert_eq!(rows[0].cap, UNBOUNDED);
         assert_eq!(rows[1].peer, Peer::Crossbeam);
         assert_eq!(rows[2].cap, 16);
+    }
+
+    #[test]
+    fn parses_polls_rows() {
+        let csv = "header\n\
+            current_thread,4x4,4,4,16,ours,4000000,0.500,0.400,0.100,0.700,0.600,0.100\n\
+            current_thread,4x4,4,4,unbounded,crossbeam-segqueue,1\n";
+        let rows = parse_polls(csv);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].scenario.consumers, 4);
+        assert_eq!(rows[0].recv[2], "0.100");
     }
 }

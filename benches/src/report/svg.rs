@@ -1,4 +1,5 @@
-//! benches/results/throughput.svg: one panel per runtime, a group of bars per (scenario, cap).
+//! benches/results/throughput.svg (and throughput-loaded.svg): one panel per runtime, a group of
+//! bars per (scenario, cap).
 //! No plotting dependency: the SVG is written by hand.
 
 use std::fmt::Write as _;
@@ -30,12 +31,13 @@ struct Chart {
     hi_exp: f64,
 }
 
-pub fn svg(d: &Results) -> String {
+/// The chart of one run; `state` (the machine's state during it) goes into the title.
+pub fn svg(d: &Results, state: &str) -> String {
     let runtimes = d.runtimes();
     let chart = Chart::new(d, &runtimes);
     let height = TOP_PAD + (PANEL_H + PANEL_GAP) * runtimes.len() as f64 + 10.0;
     let mut s = String::new();
-    chart.header(&mut s, height);
+    chart.header(&mut s, height, state);
     for (ri, rt) in runtimes.iter().enumerate() {
         let y0 = TOP_PAD + ri as f64 * (PANEL_H + PANEL_GAP) + 15.0;
         chart.panel(&mut s, d, rt, y0);
@@ -71,7 +73,7 @@ impl Chart {
     }
 
     /// The opening tag, background, title and legend.
-    fn header(&self, s: &mut String, height: f64) {
+    fn header(&self, s: &mut String, height: f64, state: &str) {
         let width = self.width;
         let _ = writeln!(
             s,
@@ -80,7 +82,8 @@ impl Chart {
         let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
         let _ = writeln!(
             s,
-            r#"<text x="{LEFT}" y="20" font-size="15" font-weight="bold">Throughput, M messages/s (median, log scale) — higher is better</text>"#
+            r#"<text x="{LEFT}" y="20" font-size="15" font-weight="bold">Throughput, M messages/s (median, log scale) — higher is better — {}</text>"#,
+            xml_escape(state)
         );
         let mut lx = LEFT;
         for (i, p) in self.peers.iter().enumerate() {
@@ -178,4 +181,11 @@ impl Chart {
             y0 + PANEL_H + 27.0
         );
     }
+}
+
+/// `state` comes from a meta file: escape what XML text cannot hold.
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

@@ -22,27 +22,48 @@ struct Spec {
     need: f64,
 }
 
-/// A target checked against the results.
-pub struct Target {
-    pub what: String,
+/// A target checked in one machine state's results.
+pub struct Measure {
     pub ratio: Option<f64>,
-    pub need: f64,
     /// Interquartile range of the per-repetition ratios.
     pub iqr: Option<(f64, f64)>,
 }
 
-/// Every target, `*` ones first (runtime by runtime), then the ones naming a runtime.
-pub fn targets(d: &Results) -> Vec<Target> {
+/// A target checked against the results of every machine state (idle first).
+pub struct Target {
+    pub what: String,
+    pub need: f64,
+    /// One per state, with the state's short name, in the order given.
+    pub measures: Vec<(&'static str, Measure)>,
+}
+
+/// Every target, `*` ones first (runtime by runtime, in the order measured, the first state's
+/// runtimes first), then the ones naming a runtime; each checked in every state.
+pub fn targets(states: &[(&'static str, &Results)]) -> Vec<Target> {
     let specs = parse_specs(TARGETS);
     let (every, named): (Vec<&Spec>, Vec<&Spec>) = specs.iter().partition(|s| s.runtime.is_none());
+    let mut runtimes: Vec<String> = Vec::new();
+    for rt in states.iter().flat_map(|(_, d)| d.runtimes()) {
+        if !runtimes.contains(&rt) {
+            runtimes.push(rt);
+        }
+    }
+    let check = |spec: &Spec, rt: &str| Target {
+        what: spec.describe(rt),
+        need: spec.need,
+        measures: states
+            .iter()
+            .map(|&(n, d)| (n, spec.check(d, rt)))
+            .collect(),
+    };
     let mut out = Vec::new();
-    for rt in d.runtimes() {
-        out.extend(every.iter().map(|s| s.check(d, &rt)));
+    for rt in &runtimes {
+        out.extend(every.iter().map(|s| check(s, rt)));
     }
     out.extend(
         named
             .iter()
-            .map(|s| s.check(d, s.runtime.as_deref().unwrap_or_default())),
+            .map(|s| check(s, s.runtime.as_deref().unwrap_or_default())),
     );
     out
 }
@@ -84,7 +105,7 @@ fn parse_cell(cell: &str) -> Option<(Scenario, usize)> {
 }
 
 impl Spec {
-    fn check(&self, d: &Results, rt: &str) -> Target {
+    fn check(&self, d: &Results, rt: &str) -> Measure {
         let (scenario, cap) = self.versus_cell.unwrap_or((self.scenario, self.cap));
         let ours = d.median(rt, self.scenario, self.cap, Peer::Ours);
         let theirs = d.median(rt, scenario, cap, self.versus);
@@ -96,10 +117,8 @@ impl Spec {
                 .and_then(|r| r.paired)
                 .map(|(q1, _, q3)| (q1, q3)),
         };
-        Target {
-            what: self.describe(rt),
+        Measure {
             ratio: ours.zip(theirs).map(|(o, p)| o / p),
-            need: self.need,
             iqr,
         }
     }
@@ -118,55 +137,166 @@ impl Spec {
     }
 }
 
-impl Target {
-    pub fn met(&self) -> bool {
-        self.ratio.is_some_and(|r| r >= self.need)
+/// One state's verdict on one target.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Verdict {
+    NotMeasured,
+    /// `clear`: the whole per-repetition IQR is on the same side of the threshold.
+    Met {
+        clear: bool,
+    },
+    Missed {
+        clear: bool,
+    },
+}
+
+impl Measure {
+    fn verdict(&self, need: f64) -> Verdict {
+        let Some(r) = self.ratio else {
+            return Verdict::NotMeasured;
+        };
+        let met = r >= need;
+        let clear = self
+            .iqr
+            .is_none_or(|(q1, q3)| if met { q1 >= need } else { q3 < need });
+        if met {
+            Verdict::Met { clear }
+        } else {
+            Verdict::Missed { clear }
+        }
     }
 
-    /// A verdict is clear when the whole per-repetition IQR is on its side of the threshold.
-    fn clear(&self) -> bool {
-        let met = self.met();
-        self.iqr.is_none_or(
-            |(q1, q3)| {
-                if met { q1 >= self.need } else { q3 < self.need }
-            },
-        )
-    }
-
-    /// A row of the Targets table in BENCHMARKS.md.
-    pub fn markdown_row(&self) -> String {
-        let (measured, iqr, verdict) = match self.ratio {
-            None => ("—".to_string(), String::new(), "not measured"),
+    /// The measured and per-repetition IQR cells of the Targets table.
+    fn cells(&self) -> (String, String) {
+        match self.ratio {
+            None => ("—".into(), String::new()),
             Some(r) => (
                 format!("{r:.2}×"),
                 self.iqr
                     .map_or_else(|| "—".into(), |(a, b)| format!("{a:.2}–{b:.2}")),
-                match (self.met(), self.clear()) {
-                    (true, true) => "met",
-                    (true, false) => "met (uncertain)",
-                    (false, true) => "**missed**",
-                    (false, false) => "**missed** (uncertain)",
-                },
             ),
+        }
+    }
+}
+
+impl Target {
+    /// Met in every state.
+    pub fn met(&self) -> bool {
+        !self.measures.is_empty()
+            && self
+                .measures
+                .iter()
+                .all(|(_, m)| matches!(m.verdict(self.need), Verdict::Met { .. }))
+    }
+
+    /// "met" only when met in every state; otherwise missed (naming the states where) or not
+    /// measured. *Uncertain* when a per-repetition IQR straddles the threshold: for a miss, in
+    /// every state that missed; for a met target, in any state. With a single state, a
+    /// verdict carries "(NAME only)".
+    pub fn verdict(&self) -> String {
+        let verdicts: Vec<(&str, Verdict)> = self
+            .measures
+            .iter()
+            .map(|(n, m)| (*n, m.verdict(self.need)))
+            .collect();
+        let names = |pick: &dyn Fn(Verdict) -> bool| {
+            verdicts
+                .iter()
+                .filter(|(_, v)| pick(*v))
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
         };
+        let missed = names(&|v| matches!(v, Verdict::Missed { .. }));
+        let unmeasured = names(&|v| v == Verdict::NotMeasured);
+        let several = verdicts.len() > 1;
+        let mut out = if !missed.is_empty() {
+            let clear = verdicts
+                .iter()
+                .any(|(_, v)| *v == Verdict::Missed { clear: true });
+            let mut s = "**missed**".to_string();
+            if several {
+                s += &format!(" {}", in_states(&missed, verdicts.len()));
+            }
+            if !clear {
+                s += " (uncertain)";
+            }
+            s
+        } else if !unmeasured.is_empty() {
+            if several && unmeasured.len() < verdicts.len() {
+                format!("not measured {}", in_states(&unmeasured, verdicts.len()))
+            } else {
+                "not measured".into()
+            }
+        } else if verdicts
+            .iter()
+            .all(|(_, v)| *v == Verdict::Met { clear: true })
+        {
+            "met".into()
+        } else {
+            "met (uncertain)".into()
+        };
+        if let [(name, Verdict::Met { .. } | Verdict::Missed { .. })] = verdicts[..] {
+            out += &format!(" ({name} only)");
+        }
+        out
+    }
+
+    /// A row of the Targets table in BENCHMARKS.md: measured and IQR per state, then the verdict.
+    pub fn markdown_row(&self) -> String {
+        let cells: String = self
+            .measures
+            .iter()
+            .map(|(_, m)| {
+                let (measured, iqr) = m.cells();
+                format!(" {measured} | {iqr} |")
+            })
+            .collect();
         format!(
-            "| {} | ≥ {:.1}× | {measured} | {iqr} | {verdict} |",
-            self.what, self.need
+            "| {} | ≥ {:.1}× |{cells} {} |",
+            self.what,
+            self.need,
+            self.verdict()
         )
     }
 
     /// A line of the summary printed to the terminal.
     pub fn console_line(&self) -> String {
-        let iqr = self
-            .iqr
-            .map(|(a, b)| format!(" [{a:.2}-{b:.2}]"))
-            .unwrap_or_default();
-        let verdict = match self.ratio {
-            Some(r) if self.met() => format!("met     {r:.2}x{iqr}"),
-            Some(r) => format!("MISSED  {r:.2}x{iqr}"),
-            None => "n/a".into(),
+        let verdict = if self.met() {
+            "met"
+        } else if self.measures.iter().all(|(_, m)| m.ratio.is_none()) {
+            "n/a"
+        } else {
+            "MISSED"
         };
-        format!("{verdict:<28} (need >= {:.1}x) {}", self.need, self.what)
+        let figures: Vec<String> = self
+            .measures
+            .iter()
+            .map(|(n, m)| {
+                let iqr = m
+                    .iqr
+                    .map(|(a, b)| format!(" [{a:.2}-{b:.2}]"))
+                    .unwrap_or_default();
+                match m.ratio {
+                    Some(r) => format!("{n} {r:.2}x{iqr}"),
+                    None => format!("{n} n/a"),
+                }
+            })
+            .collect();
+        format!(
+            "{verdict:<7} {:<52} (need >= {:.1}x) {}",
+            figures.join("  "),
+            self.need,
+            self.what
+        )
+    }
+}
+
+/// "in loaded", "in both", "in idle and loaded".
+fn in_states(names: &[&str], of: usize) -> String {
+    if names.len() == 2 && of == 2 {
+        "in both".into()
+    } else {
+        format!("in {}", names.join(" and "))
     }
 }
 
@@ -194,5 +324,49 @@ mod tests {
         assert_eq!(s.cap, crate::peers::UNBOUNDED);
         assert_eq!(s.versus_cell.map(|c| c.1), Some(crate::peers::UNBOUNDED));
         assert_eq!(parse_spec("* 4x4 16 kanal 1.0").expect("spec").cap, 16);
+    }
+
+    /// (ratio, IQR) per state.
+    type Figures = (Option<f64>, Option<(f64, f64)>);
+
+    fn target(measures: &[Figures]) -> Target {
+        let names = ["idle", "loaded"];
+        Target {
+            what: "x".into(),
+            need: 1.0,
+            measures: measures
+                .iter()
+                .zip(names)
+                .map(|(&(ratio, iqr), n)| (n, Measure { ratio, iqr }))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn verdict_needs_every_state() {
+        let clear_met = (Some(1.2), Some((1.1, 1.3)));
+        let clear_missed = (Some(0.8), Some((0.7, 0.9)));
+        let unsure_missed = (Some(0.95), Some((0.9, 1.05)));
+        let t = target(&[clear_met, clear_met]);
+        assert!(t.met());
+        assert_eq!(t.verdict(), "met");
+        let t = target(&[clear_met, clear_missed]);
+        assert!(!t.met());
+        assert_eq!(t.verdict(), "**missed** in loaded");
+        let t = target(&[unsure_missed, clear_missed]);
+        assert_eq!(t.verdict(), "**missed** in both");
+        let t = target(&[clear_met, unsure_missed]);
+        assert_eq!(t.verdict(), "**missed** in loaded (uncertain)");
+        let t = target(&[clear_met, (None, None)]);
+        assert!(!t.met());
+        assert_eq!(t.verdict(), "not measured in loaded");
+        let t = target(&[clear_met]);
+        assert!(t.met());
+        assert_eq!(t.verdict(), "met (idle only)");
+        assert_eq!(target(&[(None, None)]).verdict(), "not measured");
+        assert!(
+            t.markdown_row()
+                .ends_with("| 1.20× | 1.10–1.30 | met (idle only) |")
+        );
     }
 }
