@@ -1297,6 +1297,19 @@ fn close_after_drain_2x1_capacity_1_loses_no_wakeup() {
     );
 }
 
+/// I1 to I5 as `close_after_drain_capacity_2`, with one wake-up per freed unit (the rule of a multi-thread
+/// runtime and of blocked threads; every other model here keeps one notification out per side).
+#[test]
+fn close_after_drain_capacity_2_unthrottled_loses_no_wakeup_and_delivers_exactly_once_in_order() {
+    crate::coop::models::limit_notifications(usize::MAX);
+    check(
+        "close_after_drain_capacity_2_unthrottled",
+        &["send.waits", "receive.waits", "waiters.notified"],
+        close_after_drain_capacity_2,
+    );
+    crate::coop::models::limit_notifications(1);
+}
+
 /// I1, I2 and I3 for sync threads: threads blocked in sends and receives are unparked (a lost unpark
 /// deadlocks), each consumer sees each producer's values in order, and every value arrives exactly once.
 #[test]
