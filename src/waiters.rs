@@ -409,8 +409,7 @@ impl WaitList {
         {
             let mut waiters = self.locked();
             if freed == 1 && !waiters.handing_off {
-                let oldest = waiters.first;
-                if oldest == NONE {
+                if waiters.first == NONE {
                     waiters.clear(gate);
                     return 0;
                 }
@@ -420,7 +419,7 @@ impl WaitList {
                     }
                     // A waiter may hold part of a batch from a hand-off mode that ended before it was served
                     // in full: notified, it holds nothing, so those units go back (to the caller).
-                    let (waker, holds) = waiters.notify_oldest(&self.throttle);
+                    let (_, waker, holds) = waiters.notify_oldest(&self.throttle);
                     // Relaxed: changed under the lock, before the wake-up; see `may_hold_nodes`.
                     self.detached.fetch_add(1, Ordering::Relaxed);
                     if waiters.first == NONE {
@@ -793,9 +792,9 @@ impl Waiters {
         written_off
     }
 
-    /// Notifies the oldest waiter: out of the list, its node `Notified`. Returns its waker and the units it
-    /// held as part of a batch (a notified waiter holds nothing: the caller gives them back).
-    fn notify_oldest(&mut self, throttle: &AtomicUsize) -> (Waker, usize) {
+    /// Notifies the oldest waiter: out of the list, its node `Notified`. Returns its node, its waker and the
+    /// units it held as part of a batch (a notified waiter holds nothing: the caller gives them back).
+    fn notify_oldest(&mut self, throttle: &AtomicUsize) -> (usize, Waker, usize) {
         let oldest = self.first;
         let (waker, holds, _) = self.dequeue(oldest);
         self.reuse_freed(oldest, State::Notified);
@@ -805,7 +804,7 @@ impl Waiters {
         }
         self.notified += 1;
         self.sync_throttle(throttle);
-        (waker, holds)
+        (oldest, waker, holds)
     }
 
     /// The list is empty (or given up): clears the bits.
@@ -832,10 +831,9 @@ impl Waiters {
             if woken.is_full() {
                 return true;
             }
-            let oldest = self.first;
-            let (waker, holds) = self.notify_oldest(throttle);
+            let (notified, waker, holds) = self.notify_oldest(throttle);
             *returned += holds;
-            woken.push(oldest, waker);
+            woken.push(notified, waker);
             *count -= 1;
         }
         false
