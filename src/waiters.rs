@@ -5,6 +5,9 @@
 //! - *notify* (normal): the oldest waiter is taken out of the list and woken; the unit stays in the ring, where
 //!   a running task may take it first (as with every MPMC peer: running tasks keep the fast path). A woken
 //!   waiter that finds the unit gone was *overtaken*; it registers again at its old place, counting it.
+//!   At most `limit` notifications are out at once (1 on a current-thread runtime): units freed meanwhile are
+//!   left to the notified waiters, which pass the notification on when they come back (see
+//!   `WaitList::throttle`).
 //! - *hand-off*: once a waiting waiter was overtaken [`OVERTAKES_BEFORE_HAND_OFF`] times, the side's `QUEUED`
 //!   bit is set: newcomers give way, and every unit freed is acquired from the ring for the oldest waiter (a
 //!   reserved slot, a promised value) and *granted* to it before it is woken, so it finds it when it runs.
@@ -12,7 +15,7 @@
 //!   many times while it waits (see I8 in `verification/README.md`).
 //!
 //! A future must:
-//! 1. take its grant if it has one ([`WaitList::take_grant`]);
+//! 1. come back ([`WaitList::come_back`]): take its grant if it has one, end its notification if it had one;
 //! 2. otherwise try its operation as a newcomer; on failure **register** ([`WaitList::register`], which in
 //!    hand-off mode also serves the list), then try again before returning `Pending` (an operation that
 //!    completed between the two tries either sees the waiter or is seen by the second try);
