@@ -1,7 +1,8 @@
 #![cfg(not(any(loom, shuttle)))]
 //! How many waiters a freed unit wakes (issue 20): on a current-thread runtime one notification per side is
 //! out at a time, and units freed meanwhile are left to the notified waiter, which passes the notification on
-//! when it leaves one free; elsewhere (a multi-thread runtime, no runtime) one waiter per unit. A notified
+//! when it leaves one free; elsewhere (a multi-thread runtime, no runtime) one waiter per unit, as
+//! `tests/wakeups.rs` checks off a runtime. A notified
 //! future that never comes back delays its side by at most the capacity. Futures are polled by hand inside a
 //! runtime's context, so every test states exactly who is woken by what.
 
@@ -76,20 +77,6 @@ fn on_a_current_thread_runtime_a_burst_of_sends_wakes_one_receiver_who_passes_it
 }
 
 #[test]
-fn off_a_runtime_each_freed_slot_wakes_its_own_sender() {
-    let queue = Queue::new(2);
-    queue.try_send(0).unwrap();
-    queue.try_send(1).unwrap();
-    let mut senders: Vec<_> = (2..4).map(|value| spawn(queue.send(value))).collect();
-    for send in &mut senders {
-        assert_pending!(send.poll());
-    }
-    assert_eq!(queue.try_receive(), Ok(0));
-    assert_eq!(queue.try_receive(), Ok(1));
-    assert!(senders.iter().all(|send| send.is_woken()));
-}
-
-#[test]
 fn a_notified_sender_that_finds_its_slot_taken_lets_the_next_be_woken_by_the_next_receive() {
     let runtime = current_thread();
     let _entered = runtime.enter();
@@ -140,6 +127,27 @@ fn a_notified_sender_never_polled_again_delays_the_next_by_at_most_the_capacity(
     drop(stuck); // its notification was written off: nothing to pass on, nothing sent
     assert_eq!(queue.try_receive(), Ok(200));
     assert!(queue.try_receive().is_err());
+}
+
+#[test]
+fn a_notified_receiver_never_polled_again_delays_the_next_by_at_most_32_values_when_unbounded() {
+    let runtime = current_thread();
+    let _entered = runtime.enter();
+    let (tx, rx) = tokio_mpmc::unbounded_channel();
+    let mut stuck = spawn(rx.recv());
+    let mut next = spawn(rx.recv());
+    assert_pending!(stuck.poll());
+    assert_pending!(next.poll());
+    tx.try_send(0).unwrap();
+    assert!(stuck.is_woken(), "notified, and never polled again");
+    // 32 more values are left to it; the 33rd after it wakes the next receiver.
+    for value in 1..=32 {
+        tx.try_send(value).unwrap();
+    }
+    assert!(!next.is_woken());
+    tx.try_send(33).unwrap();
+    assert!(next.is_woken());
+    assert_ready_eq!(next.poll(), Some(0));
 }
 
 #[test]
