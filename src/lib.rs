@@ -69,8 +69,8 @@
 //! - **I1 no lost wake-ups**: whenever a waiting task or blocked thread could make progress, it is woken,
 //!   or a task of its side already was and has not come back yet: on a current-thread runtime one
 //!   notification per side is out at a time (see I8); the woken task passes it on if it leaves a unit free,
-//!   and one that is never polled again (nor dropped) delays its side by at most the capacity in units (32
-//!   values when unbounded).
+//!   and one that is never polled again (nor dropped) delays its side by at most twice the capacity in
+//!   units (62 values, two blocks, when unbounded).
 //! - **I2 FIFO per producer**: values sent by one task are received in the order they were sent.
 //! - **I3 close drains**: every value whose send returned `Ok` is received exactly once (unless every
 //!   receiver is gone), then every receive answers closed; every send after the close fails and gives its

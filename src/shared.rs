@@ -162,15 +162,31 @@ impl<T> Shared<T> {
     }
 
     fn after_push(&self, pushed: Pushed) {
-        if pushed == Pushed::ReceiversWaiting {
-            probe::hit("push.served_receivers");
-            self.serve_receivers(1);
+        match pushed {
+            Pushed::Quiet => {}
+            Pushed::EndOfLap => {
+                let held = self
+                    .receivers
+                    .lap_ended(self.storage.lap(), &ReceiverGate(&self.storage));
+                debug_assert_eq!(held, 0, "a notified receiver holds nothing");
+            }
+            Pushed::ReceiversWaiting => {
+                probe::hit("push.served_receivers");
+                self.serve_receivers(1);
+            }
         }
     }
 
     fn after_pop(&self, popped: Popped<T>) -> T {
         match popped {
             Popped::Quiet(value) => value,
+            Popped::EndOfLap(value) => {
+                let held = self
+                    .senders
+                    .lap_ended(self.storage.lap(), &SenderGate(&self.storage));
+                self.release_reservations(held);
+                value
+            }
             Popped::SendersWaiting(value) => {
                 probe::hit("pop.served_senders");
                 self.serve_senders(1);
@@ -271,7 +287,16 @@ impl<T> Shared<T> {
     /// left, the value is dropped (exactly once: whoever pops it drops it).
     pub(crate) fn send_permitted(&self, value: T) {
         match self.storage.push_reserved(value, false) {
-            Ok(pushed) => self.after_push(pushed),
+            Ok(Pushed::ReceiversWaiting) => self.after_push(Pushed::ReceiversWaiting),
+            Ok(pushed) => {
+                self.after_push(pushed);
+                if self.storage.is_final() {
+                    // The `WAITING` bit may be clear while receivers wait (a notification is out): the push
+                    // that makes the queue final wakes them all all the same (see `ReceiverGate::hopeless`).
+                    probe::hit("permit.made_final_with_the_bit_clear");
+                    self.serve_receivers(0);
+                }
+            }
             Err(_) => unreachable!(
                 "a push through a reservation that does not refuse close always succeeds"
             ),
@@ -339,7 +364,10 @@ impl<T> Shared<T> {
             return Poll::Pending;
         };
         let mut item = value.take().expect("checked above");
-        if self.take_grant(&self.senders, waiter).is_some() {
+        if self
+            .take_grant(&self.senders, waiter, &SenderGate(&self.storage))
+            .is_some()
+        {
             probe::hit("send.took_grant");
             budget.made_progress();
             return Poll::Ready(self.send_reserved(item));
@@ -390,7 +418,7 @@ impl<T> Shared<T> {
             self.senders.hold_place(waiter);
             return Poll::Pending;
         };
-        if let Some(held) = self.take_grant(&self.senders, waiter) {
+        if let Some(held) = self.take_grant(&self.senders, waiter, &SenderGate(&self.storage)) {
             probe::hit("reserve.took_grant");
             debug_assert_eq!(held, count);
             budget.made_progress();
@@ -443,7 +471,10 @@ impl<T> Shared<T> {
             self.receivers.hold_place(waiter);
             return Poll::Pending;
         };
-        if self.take_grant(&self.receivers, waiter).is_some() {
+        if self
+            .take_grant(&self.receivers, waiter, &ReceiverGate(&self.storage))
+            .is_some()
+        {
             probe::hit("receive.took_grant");
             budget.made_progress();
             return Poll::Ready(Some(self.receive_promised()));
@@ -493,8 +524,13 @@ impl<T> Shared<T> {
 
     /// A polled waiter comes back ([`WaitList::come_back`]): takes its grant if it was served (it is then out of
     /// the list), ends its notification if it was notified.
-    fn take_grant(&self, list: &WaitList, waiter: &mut Option<WaiterId>) -> Option<usize> {
-        let held = list.come_back(waiter.as_mut()?)?;
+    fn take_grant(
+        &self,
+        list: &WaitList,
+        waiter: &mut Option<WaiterId>,
+        gate: &impl Gate,
+    ) -> Option<usize> {
+        let held = list.come_back(waiter.as_mut()?, gate)?;
         *waiter = None;
         Some(held)
     }
@@ -583,28 +619,23 @@ impl<T> Shared<T> {
     /// reserved (its own success may have used another slot than the one it was woken for; when none is
     /// free, every later pop or release serves the senders still registered).
     ///
-    /// Without the lock when it completed, the senders' `WAITING` bit reads clear and no grant is held. This
-    /// waiter set the bit when it registered, and the bit is cleared only under the lock with the list
-    /// empty, so a clear bit read after that set means the list emptied since: this waiter is not in it (it
-    /// was notified, or woken by close). A grant it was given before is visible here: it was made under the
-    /// lock before that clear, whose Release this Acquire read pairs with. Every sender registered since set
-    /// the bit after that clear, so its own re-check sees every slot freed before then: nothing to pass on.
+    /// Without the lock when it has no node (it never registered, or came back from its notification: see
+    /// `WaitList::leave`). A completed one that came back passes on only while the senders' `WAITING` bit is
+    /// set: a clear bit means the list is empty or another notification is out, which carries the duty (the
+    /// bit is cleared only under the lock, and a sender that registers after the clear with the throttle off
+    /// sets it and re-checks, seeing every slot freed before).
     fn leave_senders(&self, waiter: &mut Option<WaiterId>, done: bool) {
         let Some(id) = waiter.take() else { return };
-        if done && !self.storage.senders_waiting() && !self.senders.may_hold_nodes() {
-            probe::hit("leave.sender_without_the_lock");
-            return;
+        let left = self.senders.leave(id, &SenderGate(&self.storage));
+        if left.units > 0 {
+            probe::hit("leave.sender_gave_back_units");
         }
+        self.release_reservations(left.units);
+        if left.notified
+            && (!done || self.storage.has_free_slot() && self.storage.senders_waiting())
         {
-            let left = self.senders.leave(id, &SenderGate(&self.storage));
-            if left.units > 0 {
-                probe::hit("leave.sender_gave_back_units");
-            }
-            self.release_reservations(left.units);
-            if left.notified && (!done || self.storage.has_free_slot()) {
-                probe::hit("leave.sender_passed_on_a_wakeup");
-                self.serve_senders(1);
-            }
+            probe::hit("leave.sender_passed_on_a_wakeup");
+            self.serve_senders(1);
         }
     }
 
@@ -612,20 +643,16 @@ impl<T> Shared<T> {
     /// waiting receiver; a notification goes on while a value is inside.
     fn leave_receivers(&self, waiter: &mut Option<WaiterId>, done: bool) {
         let Some(id) = waiter.take() else { return };
-        if done && !self.storage.receivers_waiting() && !self.receivers.may_hold_nodes() {
-            probe::hit("leave.receiver_without_the_lock");
-            return;
+        let left = self.receivers.leave(id, &ReceiverGate(&self.storage));
+        if left.units > 0 {
+            probe::hit("leave.receiver_gave_back_a_value");
         }
+        self.release_promises(left.units);
+        if left.notified
+            && (!done || self.storage.has_free_value() && self.storage.receivers_waiting())
         {
-            let left = self.receivers.leave(id, &ReceiverGate(&self.storage));
-            if left.units > 0 {
-                probe::hit("leave.receiver_gave_back_a_value");
-            }
-            self.release_promises(left.units);
-            if left.notified && (!done || self.storage.has_free_value()) {
-                probe::hit("leave.receiver_passed_on_a_wakeup");
-                self.serve_receivers(1);
-            }
+            probe::hit("leave.receiver_passed_on_a_wakeup");
+            self.serve_receivers(1);
         }
     }
 
@@ -738,7 +765,7 @@ impl<T> Gate for SenderGate<'_, T> {
         self.0.reservations_over_limit(needs)
     }
 
-    /// The capacity: a stuck notified sender keeps at most that many more slots unserved.
+    /// The capacity: a stuck notified sender keeps at most that many more slots, and one lap, unserved.
     fn patience(&self) -> usize {
         self.0.capacity().unwrap_or(usize::MAX)
     }
@@ -774,15 +801,11 @@ impl<T> Gate for ReceiverGate<'_, T> {
         self.0.is_final()
     }
 
-    /// The capacity, or [`UNBOUNDED_PATIENCE`] values when unbounded.
+    /// The capacity, or one block of the list (31 values) when unbounded.
     fn patience(&self) -> usize {
-        self.0.capacity().unwrap_or(UNBOUNDED_PATIENCE)
+        self.0.capacity().unwrap_or(self.0.lap())
     }
 }
-
-/// How many values an unbounded queue takes while a notified receiver stays away before the next receiver is
-/// woken anyway (a bounded one waits for its capacity).
-const UNBOUNDED_PATIENCE: usize = 32;
 
 /// The `closed()` waiters: no bits, nothing to acquire; only the close wakes them.
 struct CloseGate;

@@ -28,7 +28,7 @@
 //! monotonically and the list is ordered by them, so a woken waiter that must wait again, or a future that
 //! took its number before it could register ([`WaitList::hold_place`]), stands where it arrived. The list
 //! touches the ring's bits (through its [`Gate`]) only under its lock, so "list not empty" implies "`WAITING`
-//! set" there.
+//! set, or a notification out" there (see `WaitList::throttle`).
 
 use std::task::Waker;
 
@@ -53,7 +53,7 @@ const NONE: usize = usize::MAX;
 pub(crate) trait Gate {
     /// Sets the side's `WAITING` bit: operations of the other side will serve the list.
     fn mark(&self);
-    /// Clears the side's `WAITING` bit (the list is empty).
+    /// Clears the side's `WAITING` bit (the list is empty, or a notification is out: see `WaitList::throttle`).
     fn unmark(&self);
     /// Sets or clears the side's `QUEUED` bit (hand-off mode).
     fn queue(&self, queued: bool);
@@ -143,14 +143,18 @@ pub(crate) struct WaitList {
     /// without the lock (see [`WaitList::may_hold_nodes`]).
     detached: AtomicUsize,
     /// The notification throttle: 0 while serves go to the lock; `1 + s` while `limit` notifications are out
-    /// (notify mode), `s` units having been freed since without waking anyone. A serve then only adds its
-    /// units here, without the lock: the first notified future to come back ends the throttle (a swap to 0
-    /// that reads every unit added before it) and, if its operation completes while a unit is still free,
-    /// passes the notification on (see [`WaiterId`]'s `returned`). So a burst of `k` freed units wakes one
-    /// waiter, which finds them all, instead of `k` waiters of which all but the first find nothing.
+    /// (notify mode), `s` units having been counted since without waking anyone. While it is on, the side's
+    /// `WAITING` bit is clear (a registration does not set it), so the other side's operations skip the serve
+    /// altogether; a serve that still comes (a release, a pass-on) only adds its units here, without the lock.
+    /// The first notified future to come back ends the throttle (sets the bit again if others wait, then a
+    /// swap to 0 that reads every unit added before it) before its try, and, if its operation completes while
+    /// a unit is still free, passes the notification on (see [`WaiterId`]'s `returned`). So a burst of `k`
+    /// freed units wakes one waiter, which finds them all, instead of `k` waiters of which all but the first
+    /// find nothing.
     /// A notified future that never comes back (woken, then neither polled nor dropped) delays its side by at
-    /// most `Gate::patience` units: the serve that reaches it writes the outstanding notifications off and
-    /// wakes the next waiter.
+    /// most `Gate::patience` units and one lap of the storage: the operations that end a lap while the bit is
+    /// clear report it ([`WaitList::lap_ended`]), and the report or serve that takes the count past the
+    /// patience writes the outstanding notifications off and wakes the next waiter.
     throttle: AtomicUsize,
 }
 
@@ -247,18 +251,18 @@ impl WaitList {
     /// Whether some waiter out of the list may still own a node: a grant it has not taken, or a notification
     /// it has not come back from. A waiter woken by either reads it `true` (the wake-up orders the change
     /// before the poll). One that has not seen its wake-up yet may read `false` and go on as a newcomer: its
-    /// node is then found by its registration or its `leave` (see `Shared::leave_senders` for why that one
-    /// sees it).
+    /// node is then found by its registration or its `leave` (which locks for every waiter that still names
+    /// a node).
     pub(crate) fn may_hold_nodes(&self) -> bool {
-        // Relaxed: see above; the orderings that make it visible are the wake-up's and the `WAITING` bit's.
+        // Relaxed: see above; the ordering that makes it visible is the wake-up's.
         self.detached.load(Ordering::Relaxed) > 0
     }
 
     /// Releases the node of a granted or notified waiter that came back.
-    fn detach_ended(&self, waiters: &mut Waiters, node: usize) {
+    fn detach_ended(&self, waiters: &mut Waiters, node: usize, gate: &impl Gate) {
         if matches!(waiters.nodes[node].state, State::Notified) {
             waiters.notified -= 1;
-            waiters.sync_throttle(&self.throttle);
+            waiters.sync_throttle(&self.throttle, gate);
         }
         waiters.release_node(node);
         // Relaxed: only changed under the lock; see `may_hold_nodes`.
@@ -273,20 +277,20 @@ impl WaitList {
     /// A polled waiter `id` comes back: takes its grant if it was served in hand-off mode (the units it holds;
     /// it is then out of the list), and ends its notification if it was notified (it then tries its operation
     /// as a newcomer with `returned` set; the throttle, if on, ends before that try, so the try sees every
-    /// unit freed while it was off).
-    pub(crate) fn come_back(&self, id: &mut WaiterId) -> Option<usize> {
+    /// unit freed while it was off, and its side's `WAITING` bit is set again first if others wait).
+    pub(crate) fn come_back(&self, id: &mut WaiterId, gate: &impl Gate) -> Option<usize> {
         if id.node == NONE || !self.may_hold_nodes() {
             return None;
         }
         let mut waiters = self.locked();
         match waiters.find(*id)?.state {
             State::Granted { holds } => {
-                self.detach_ended(&mut waiters, id.node);
+                self.detach_ended(&mut waiters, id.node, gate);
                 Some(holds)
             }
             State::Notified => {
                 probe::hit("waiters.came_back_from_a_notification");
-                self.detach_ended(&mut waiters, id.node);
+                self.detach_ended(&mut waiters, id.node, gate);
                 id.node = NONE;
                 id.returned = true;
                 None
@@ -320,7 +324,7 @@ impl WaitList {
             if let Some(State::Notified) = state {
                 // Back without `come_back` (polled before its wake-up was seen): the same.
                 probe::hit("waiters.came_back_at_registration");
-                self.detach_ended(waiters, waiter.node);
+                self.detach_ended(waiters, waiter.node, gate);
                 waiter.node = NONE;
                 waiter.returned = true;
                 state = None;
@@ -331,7 +335,7 @@ impl WaitList {
                     replaced = Some(std::mem::replace(waker, fresh.take().expect("unused")));
                 }
                 Some(&mut State::Granted { holds }) => {
-                    self.detach_ended(waiters, waiter.node);
+                    self.detach_ended(waiters, waiter.node, gate);
                     return Some(holds);
                 }
                 Some(State::Free { .. }) => unreachable!("`find` skips free nodes"),
@@ -353,10 +357,17 @@ impl WaitList {
                     waiter.node = waiters.enqueue(waiter.seq, waker, needs, waiter.overtaken);
                 }
             }
-            gate.mark();
             waiters.limit = limit;
-            waiters.sync_throttle(&self.throttle);
+            waiters.sync_throttle(&self.throttle, gate);
             waiters.sync_mode(gate, &self.throttle);
+            // Relaxed: only this lock's holder turns the throttle on or off.
+            if self.throttle.load(Ordering::Relaxed) == 0 {
+                gate.mark();
+            } else {
+                // The bit stays clear while a notification is out: the notified waiter sets it again when it
+                // comes back (before its try), and passes the notification on to this one if a unit is free.
+                probe::hit("waiters.registered_while_a_notification_is_out");
+            }
             let woken = waiters.handing_off.then(|| {
                 let mut woken = Woken::serving(waiter.node);
                 let granted = waiters.hand_off(gate, &mut woken, &self.throttle);
@@ -366,7 +377,7 @@ impl WaitList {
             });
             let held = match waiters.find(*waiter).map(|node| &node.state) {
                 Some(&State::Granted { holds }) => {
-                    self.detach_ended(waiters, waiter.node);
+                    self.detach_ended(waiters, waiter.node, gate);
                     Some(holds)
                 }
                 _ => None,
@@ -401,16 +412,46 @@ impl WaitList {
         if freed > 0 && self.suppress_without_the_lock(freed, gate) {
             return 0;
         }
-        self.serve_under_the_lock(freed, gate)
+        self.serve_under_the_lock(freed, gate, false)
     }
 
-    /// [`WaitList::serve`] past the throttle.
+    /// An operation of the other side that read the side's `WAITING` bit clear ended a lap of the storage
+    /// (`units` operations since the last such report): while the throttle is on (the bit is clear then), the
+    /// lap counts toward the gate's patience, as suppressed serves do, so a stuck notified future delays its
+    /// side by at most the patience and one lap. Otherwise nothing to do. Returns what `serve` returns.
+    #[inline]
+    pub(crate) fn lap_ended(&self, units: usize, gate: &impl Gate) -> usize {
+        // Relaxed: an operation that read the bit cleared by the throttle's start sees the throttle on (see
+        // `sync_throttle`); a 0 read after that means the notified waiter came back, and its try sees the lap.
+        if self.throttle.load(Ordering::Relaxed) == 0 {
+            return 0;
+        }
+        self.count_lap(units, gate)
+    }
+
+    /// [`WaitList::lap_ended`] while the throttle is on.
     #[inline(never)]
-    fn serve_under_the_lock(&self, freed: usize, gate: &impl Gate) -> usize {
+    fn count_lap(&self, units: usize, gate: &impl Gate) -> usize {
+        probe::hit("waiters.lap_ended_while_a_notification_is_out");
+        if self.suppress_without_the_lock(units, gate) {
+            return 0;
+        }
+        self.serve_under_the_lock(units, gate, true)
+    }
+
+    /// [`WaitList::serve`] past the throttle; for a lap report (`lap`), only while the throttle is on.
+    #[inline(never)]
+    fn serve_under_the_lock(&self, freed: usize, gate: &impl Gate, lap: bool) -> usize {
         // The common case, notify mode and one unit, without the batch (unless a close means waking them all;
         // the gate is asked only when more than one waits, to keep the other side's word out of this path).
         {
             let mut waiters = self.locked();
+            // Relaxed: only this lock's holder ends the throttle.
+            if lap && self.throttle.load(Ordering::Relaxed) == 0 {
+                // The notified waiter came back since: the `WAITING` bit is set again if others wait, and its
+                // try saw the units of the lap.
+                return 0;
+            }
             if freed == 1 && !waiters.handing_off {
                 if waiters.first == NONE {
                     waiters.clear(gate);
@@ -422,7 +463,7 @@ impl WaitList {
                     }
                     // A waiter may hold part of a batch from a hand-off mode that ended before it was served
                     // in full: notified, it holds nothing, so those units go back (to the caller).
-                    let (_, waker, holds) = waiters.notify_oldest(&self.throttle);
+                    let (_, waker, holds) = waiters.notify_oldest(&self.throttle, gate);
                     // Relaxed: changed under the lock, before the wake-up; see `may_hold_nodes`.
                     self.detached.fetch_add(1, Ordering::Relaxed);
                     if waiters.first == NONE {
@@ -453,8 +494,13 @@ impl WaitList {
                         &self.detached,
                     );
                     let before = allowed;
-                    let more =
-                        waiters.notify(&mut allowed, &mut woken, &mut returned, &self.throttle);
+                    let more = waiters.notify(
+                        &mut allowed,
+                        &mut woken,
+                        &mut returned,
+                        &self.throttle,
+                        gate,
+                    );
                     // Relaxed: as above.
                     self.detached.fetch_add(before - allowed, Ordering::Relaxed);
                     // Units beyond the notifications allowed now are left to the returning ones to pass on.
@@ -519,7 +565,8 @@ impl WaitList {
         false
     }
 
-    /// Ends the registration of a waiter that completed or was dropped: see [`Left`].
+    /// Ends the registration of a waiter that completed or was dropped: see [`Left`]. Takes the lock only for a
+    /// waiter that names a node (registered, granted or notified, or woken by close).
     pub(crate) fn leave(&self, id: WaiterId, gate: &impl Gate) -> Left {
         let mut left = Left {
             units: 0,
@@ -545,12 +592,12 @@ impl WaitList {
                 }
                 Some(&State::Granted { holds }) => {
                     probe::hit("waiters.left_with_a_grant");
-                    self.detach_ended(&mut waiters, id.node);
+                    self.detach_ended(&mut waiters, id.node, gate);
                     left.units = holds;
                 }
                 Some(State::Notified) => {
                     probe::hit("waiters.left_after_a_wakeup");
-                    self.detach_ended(&mut waiters, id.node);
+                    self.detach_ended(&mut waiters, id.node, gate);
                     left.notified = true;
                 }
                 Some(State::Free { .. }) => unreachable!("`find` skips free nodes"),
@@ -578,7 +625,7 @@ impl WaitList {
             for node in 0..waiters.nodes.len() {
                 if let State::Granted { holds } = waiters.nodes[node].state {
                     held += holds;
-                    self.detach_ended(&mut waiters, node);
+                    self.detach_ended(&mut waiters, node, gate);
                 }
             }
         }
@@ -730,20 +777,29 @@ impl Waiters {
             });
             gate.queue(starving);
             self.handing_off = starving;
-            self.sync_throttle(throttle);
+            self.sync_throttle(throttle, gate);
         }
     }
 
     /// Turns the throttle on or off as the notifications out, the limit and the mode say: on while `limit`
-    /// or more notifications are out in notify mode.
-    fn sync_throttle(&mut self, throttle: &AtomicUsize) {
+    /// or more notifications are out in notify mode. The side's `WAITING` bit is clear while it is on, so the
+    /// other side's operations skip the serve; it is set again, if any waiter is left, when it ends.
+    fn sync_throttle(&mut self, throttle: &AtomicUsize, gate: &impl Gate) {
         let on = self.notified >= self.limit && !self.handing_off;
         // Relaxed reads: only this lock's holder turns it on or off (others only add to it while on).
         if on && throttle.load(Ordering::Relaxed) == 0 {
             probe::hit("waiters.throttle_began");
             throttle.store(1, Ordering::Relaxed);
+            // After the store: an operation whose read-modify-write of the word reads the bit cleared (this
+            // Release) sees the throttle on, so it reports its lap to it (see `WaitList::lap_ended`).
+            gate.unmark();
         } else if !on && throttle.load(Ordering::Relaxed) != 0 {
             probe::hit("waiters.throttle_ended");
+            if self.first != NONE {
+                // Before the returning waiter's try (as a registration's mark before its re-check): an operation
+                // that moved the word before this read-modify-write is seen by that try; one after it serves.
+                gate.mark();
+            }
             // Acquire: pairs with the suppressing serves' Release, so whoever goes on after this (a returning
             // waiter's try, a serve under this lock) sees the units they freed.
             throttle.swap(0, Ordering::Acquire);
@@ -776,7 +832,7 @@ impl Waiters {
             let written_off = self.write_off_notifications();
             // Relaxed: as every change of the count under the lock.
             detached.fetch_sub(written_off, Ordering::Relaxed);
-            self.sync_throttle(throttle);
+            self.sync_throttle(throttle, gate);
         }
         freed.min(self.limit.saturating_sub(self.notified))
     }
@@ -797,7 +853,7 @@ impl Waiters {
 
     /// Notifies the oldest waiter: out of the list, its node `Notified`. Returns its node, its waker and the
     /// units it held as part of a batch (a notified waiter holds nothing: the caller gives them back).
-    fn notify_oldest(&mut self, throttle: &AtomicUsize) -> (usize, Waker, usize) {
+    fn notify_oldest(&mut self, throttle: &AtomicUsize, gate: &impl Gate) -> (usize, Waker, usize) {
         let oldest = self.first;
         let (waker, holds, _) = self.dequeue(oldest);
         self.reuse_freed(oldest, State::Notified);
@@ -806,7 +862,7 @@ impl Waiters {
             probe::hit("waiters.notified_one_holding_part_of_a_batch");
         }
         self.notified += 1;
-        self.sync_throttle(throttle);
+        self.sync_throttle(throttle, gate);
         (oldest, waker, holds)
     }
 
@@ -829,12 +885,13 @@ impl Waiters {
         woken: &mut Woken,
         returned: &mut usize,
         throttle: &AtomicUsize,
+        gate: &impl Gate,
     ) -> bool {
         while *count > 0 && self.first != NONE {
             if woken.is_full() {
                 return true;
             }
-            let (notified, waker, holds) = self.notify_oldest(throttle);
+            let (notified, waker, holds) = self.notify_oldest(throttle, gate);
             *returned += holds;
             woken.push(notified, waker);
             *count -= 1;

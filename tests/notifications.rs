@@ -3,7 +3,8 @@
 //! out at a time, and units freed meanwhile are left to the notified waiter, which passes the notification on
 //! when it leaves one free; elsewhere (a multi-thread runtime, no runtime) one waiter per unit, as
 //! `tests/wakeups.rs` checks off a runtime. A notified
-//! future that never comes back delays its side by at most the capacity. Futures are polled by hand inside a
+//! future that never comes back delays its side by at most twice the capacity (one block and the patience
+//! when unbounded). Futures are polled by hand inside a
 //! runtime's context, so every test states exactly who is woken by what.
 
 use std::future::Future;
@@ -100,37 +101,48 @@ fn a_notified_sender_that_finds_its_slot_taken_lets_the_next_be_woken_by_the_nex
 }
 
 #[test]
-fn a_notified_sender_never_polled_again_delays_the_next_by_at_most_the_capacity() {
+fn a_notified_sender_never_polled_again_delays_the_next_by_at_most_twice_the_capacity() {
     let runtime = current_thread();
     let _entered = runtime.enter();
-    let queue = Queue::new(2);
-    queue.try_send(0).unwrap();
-    queue.try_send(1).unwrap();
-    let mut stuck = spawn(queue.send(100));
-    let mut next = spawn(queue.send(200));
-    assert_pending!(stuck.poll());
-    assert_pending!(next.poll());
-    assert_eq!(queue.try_receive(), Ok(0));
-    assert!(stuck.is_woken(), "notified, and never polled again");
-    // Units freed while its notification is out are left to it: up to the capacity (2) of them.
-    assert_eq!(queue.try_receive(), Ok(1));
-    queue.try_send(2).unwrap();
-    assert_eq!(queue.try_receive(), Ok(2));
-    assert!(!next.is_woken());
-    queue.try_send(3).unwrap();
-    assert_eq!(queue.try_receive(), Ok(3));
-    assert!(
-        next.is_woken(),
-        "the third slot freed meanwhile wakes the next sender"
-    );
-    assert_ready_eq!(next.poll(), Ok(()));
-    drop(stuck); // its notification was written off: nothing to pass on, nothing sent
-    assert_eq!(queue.try_receive(), Ok(200));
-    assert!(queue.try_receive().is_err());
+    for capacity in [1, 2, 3, 5] {
+        let queue = Queue::new(capacity);
+        for value in 0..capacity {
+            queue.try_send(value).unwrap();
+        }
+        let mut stuck = spawn(queue.send(100));
+        let mut next = spawn(queue.send(200));
+        assert_pending!(stuck.poll());
+        assert_pending!(next.poll());
+        assert_eq!(queue.try_receive(), Ok(0));
+        assert!(stuck.is_woken(), "notified, and never polled again");
+        // Slots freed while its notification is out are left to it; pops report them by laps of the ring,
+        // and the lap that takes the count past the capacity wakes the next sender.
+        let mut freed = 0;
+        let mut value = capacity;
+        while !next.is_woken() {
+            assert!(
+                freed < 2 * capacity,
+                "capacity {capacity}: the next sender still waits after {freed} slots freed"
+            );
+            queue.try_send(value).unwrap();
+            value += 1;
+            assert_eq!(queue.try_receive(), Ok(freed + 1));
+            freed += 1;
+        }
+        assert!(
+            freed > capacity,
+            "capacity {capacity}: woken after {freed} slots, before the patience ran out"
+        );
+        assert_ready_eq!(next.poll(), Ok(()));
+        drop(stuck); // its notification was written off: nothing to pass on, nothing sent
+        let rest: Vec<usize> = std::iter::from_fn(|| queue.try_receive().ok()).collect();
+        let expected: Vec<usize> = (freed + 1..value).chain([200]).collect();
+        assert_eq!(rest, expected, "capacity {capacity}");
+    }
 }
 
 #[test]
-fn a_notified_receiver_never_polled_again_delays_the_next_by_at_most_32_values_when_unbounded() {
+fn a_notified_receiver_never_polled_again_delays_the_next_by_at_most_two_blocks_when_unbounded() {
     let runtime = current_thread();
     let _entered = runtime.enter();
     let (tx, rx) = tokio_mpmc::unbounded_channel();
@@ -140,13 +152,19 @@ fn a_notified_receiver_never_polled_again_delays_the_next_by_at_most_32_values_w
     assert_pending!(next.poll());
     tx.try_send(0).unwrap();
     assert!(stuck.is_woken(), "notified, and never polled again");
-    // 32 more values are left to it; the 33rd after it wakes the next receiver.
-    for value in 1..=32 {
+    // The patience is one block of the list (31 values); sends count by blocks while the notification is out,
+    // so the next receiver is woken within two blocks of values.
+    for value in 1..=31 {
         tx.try_send(value).unwrap();
     }
-    assert!(!next.is_woken());
-    tx.try_send(33).unwrap();
-    assert!(next.is_woken());
+    assert!(
+        !next.is_woken(),
+        "a block of values is left to the notified one"
+    );
+    for value in 32..=62 {
+        tx.try_send(value).unwrap();
+    }
+    assert!(next.is_woken(), "woken within two blocks of values");
     assert_ready_eq!(next.poll(), Some(0));
 }
 

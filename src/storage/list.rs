@@ -72,11 +72,11 @@ use crate::sync::{AtomicPtr, AtomicUsize, CachePadded, Ordering, UnsafeCell, bac
 
 /// Slots per block; tiny under the model checkers so that a few operations cross block boundaries.
 #[cfg(not(any(loom, shuttle)))]
-const BLOCK_CAP: usize = 31;
+pub(crate) const BLOCK_CAP: usize = 31;
 #[cfg(loom)]
-const BLOCK_CAP: usize = 2;
+pub(crate) const BLOCK_CAP: usize = 2;
 #[cfg(all(shuttle, not(loom)))]
-const BLOCK_CAP: usize = 3;
+pub(crate) const BLOCK_CAP: usize = 3;
 
 /// Positions per block: its slots and the sentinel.
 const LAP: usize = BLOCK_CAP + 1;
@@ -542,6 +542,8 @@ impl<T> List<T> {
                     slot.state.fetch_or(WRITE, Ordering::Release);
                     break Ok(if tail & WAITING != 0 {
                         Pushed::ReceiversWaiting
+                    } else if offset + 1 == BLOCK_CAP {
+                        Pushed::EndOfLap
                     } else {
                         Pushed::Quiet
                     });
@@ -751,6 +753,8 @@ impl<T> List<T> {
                     }
                     return Ok(if head & WAITING != 0 {
                         Popped::SendersWaiting(value)
+                    } else if last {
+                        Popped::EndOfLap(value)
                     } else {
                         Popped::Quiet(value)
                     });
@@ -1021,7 +1025,7 @@ mod tests {
     /// The value a pop took, whatever it learned about waiting senders.
     fn value_of<T>(popped: Popped<T>) -> T {
         match popped {
-            Popped::Quiet(value) | Popped::SendersWaiting(value) => value,
+            Popped::Quiet(value) | Popped::EndOfLap(value) | Popped::SendersWaiting(value) => value,
         }
     }
 
@@ -1030,11 +1034,23 @@ mod tests {
         let list = List::new();
         let count = if cfg!(miri) { 100 } else { 1000 };
         for value in 0..count {
-            assert_eq!(list.try_push(value).ok(), Some(Pushed::Quiet));
+            let lap_ended = value % BLOCK_CAP == BLOCK_CAP - 1;
+            let expected = if lap_ended {
+                Pushed::EndOfLap
+            } else {
+                Pushed::Quiet
+            };
+            assert_eq!(list.try_push(value).ok(), Some(expected));
         }
         assert_eq!(list.len(), count);
         for value in 0..count {
-            assert_eq!(list.try_pop().map(value_of), Ok(value));
+            let lap_ended = value % BLOCK_CAP == BLOCK_CAP - 1;
+            let expected = if lap_ended {
+                Popped::EndOfLap(value)
+            } else {
+                Popped::Quiet(value)
+            };
+            assert_eq!(list.try_pop().ok(), Some(expected));
             assert_eq!(list.len(), count - value - 1);
         }
         assert_eq!(list.try_pop().map(value_of), Err(TryRecvError::Empty));

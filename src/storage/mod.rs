@@ -72,6 +72,15 @@ impl<T> Storage<T> {
         }
     }
 
+    /// How many positions make a lap: the capacity of a ring, a block of a list. Every lap's last push (pop)
+    /// that reads the other side's `WAITING` bit clear reports `EndOfLap`.
+    pub(crate) fn lap(&self) -> usize {
+        match self {
+            Storage::Ring(ring) => ring.capacity(),
+            Storage::List(_) => list::BLOCK_CAP,
+        }
+    }
+
     /// The most reservations one request can ever hold: the capacity, or for a list the most its count field
     /// holds (2^20 − 1 on 64-bit targets) if that is less. A larger request fails at once.
     pub(crate) fn max_reservation(&self) -> usize {
@@ -193,8 +202,11 @@ impl<T> Storage<T> {
 /// What a successful push learned from the word it moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Pushed {
-    /// No receiver was registered as waiting.
+    /// The receivers' `WAITING` flag was clear.
     Quiet,
+    /// The receivers' `WAITING` flag was clear and this push ended a lap (see [`Storage::lap`]): the receivers'
+    /// list counts it while a notification is out (`WaitList::lap_ended`).
+    EndOfLap,
     /// The receivers' `WAITING` flag was set: one of them must be woken.
     ReceiversWaiting,
 }
@@ -202,8 +214,10 @@ pub(crate) enum Pushed {
 /// What a successful pop took, and what it learned from the word it moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Popped<T> {
-    /// The value; no sender was registered as waiting.
+    /// The value; the senders' `WAITING` flag was clear.
     Quiet(T),
+    /// The value; the senders' `WAITING` flag was clear and this pop ended a lap (see [`Storage::lap`]).
+    EndOfLap(T),
     /// The value; the senders' `WAITING` flag was set: one of them must be woken.
     SendersWaiting(T),
 }

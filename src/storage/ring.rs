@@ -168,6 +168,11 @@ impl<T> Ring<T> {
         }
     }
 
+    /// Whether `pos` is the last position of its lap.
+    fn ends_a_lap(&self, pos: usize) -> bool {
+        pos & (self.waiting_bit - 1) == self.capacity() - 1
+    }
+
     fn slot(&self, pos: usize) -> &Slot<T> {
         &self.slots[pos & (self.waiting_bit - 1)]
     }
@@ -279,6 +284,8 @@ impl<T> Ring<T> {
                         slot.stamp.store(pos + 1, Ordering::Release);
                         return Ok(if tail & self.waiting_bit != 0 {
                             Pushed::ReceiversWaiting
+                        } else if self.ends_a_lap(pos) {
+                            Pushed::EndOfLap
                         } else {
                             Pushed::Quiet
                         });
@@ -459,6 +466,8 @@ impl<T> Ring<T> {
                             .store(pos.wrapping_add(self.one_lap), Ordering::Release);
                         return Ok(if head & self.waiting_bit != 0 {
                             Popped::SendersWaiting(value)
+                        } else if self.ends_a_lap(pos) {
+                            Popped::EndOfLap(value)
                         } else {
                             Popped::Quiet(value)
                         });
@@ -702,16 +711,17 @@ mod tests {
     /// The value a pop took, whatever it learned about waiting senders.
     fn value_of<T>(popped: Popped<T>) -> T {
         match popped {
-            Popped::Quiet(value) | Popped::SendersWaiting(value) => value,
+            Popped::Quiet(value) | Popped::EndOfLap(value) | Popped::SendersWaiting(value) => value,
         }
     }
 
     #[test]
     fn fills_to_capacity_then_reports_full_with_the_value() {
         let ring = Ring::new(3);
-        for value in 0..3 {
+        for value in 0..2 {
             assert_eq!(ring.try_push(value).ok(), Some(Pushed::Quiet));
         }
+        assert_eq!(ring.try_push(2).ok(), Some(Pushed::EndOfLap));
         assert!(matches!(ring.try_push(3), Err(TrySendError::Full(3))));
         assert_eq!(ring.len(), 3);
     }
@@ -751,7 +761,7 @@ mod tests {
 
     #[test]
     fn waiting_bits_are_reported_and_do_not_disturb_positions() {
-        let ring = Ring::new(2);
+        let ring = Ring::new(3);
         ring.set_receivers_waiting();
         assert_eq!(ring.try_push(1).ok(), Some(Pushed::ReceiversWaiting));
         ring.clear_receivers_waiting();
@@ -762,6 +772,31 @@ mod tests {
         ring.clear_senders_waiting();
         assert_eq!(ring.try_pop().ok(), Some(Popped::Quiet(2)));
         assert_eq!(ring.len(), 0);
+    }
+
+    #[test]
+    fn the_last_operation_of_each_lap_reports_it_while_the_bit_is_clear() {
+        let ring = Ring::new(3);
+        let mut pushes = Vec::new();
+        let mut pops = Vec::new();
+        for value in 0..7 {
+            pushes.push(ring.try_push(value).ok());
+            pops.push(ring.try_pop().ok());
+        }
+        let lap_ends = |index: usize| index % 3 == 2;
+        for (index, (pushed, popped)) in pushes.into_iter().zip(pops).enumerate() {
+            let (expected_push, expected_pop) = if lap_ends(index) {
+                (Pushed::EndOfLap, Popped::EndOfLap(index))
+            } else {
+                (Pushed::Quiet, Popped::Quiet(index))
+            };
+            assert_eq!((pushed, popped), (Some(expected_push), Some(expected_pop)));
+        }
+        // With the bit set, the bit is reported instead.
+        ring.set_receivers_waiting();
+        ring.set_senders_waiting();
+        assert_eq!(ring.try_push(7).ok(), Some(Pushed::ReceiversWaiting));
+        assert_eq!(ring.try_pop().ok(), Some(Popped::SendersWaiting(7)));
     }
 
     #[test]
