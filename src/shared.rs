@@ -624,8 +624,17 @@ impl<T> Shared<T> {
     /// set: a clear bit means the list is empty or another notification is out, which carries the duty (the
     /// bit is cleared only under the lock, and a sender that registers after the clear with the throttle off
     /// sets it and re-checks, seeing every slot freed before).
+    #[inline]
     fn leave_senders(&self, waiter: &mut Option<WaiterId>, done: bool) {
-        let Some(id) = waiter.take() else { return };
+        // Inline: most operations never waited, and leave nothing.
+        if let Some(id) = waiter.take() {
+            self.leave_senders_list(id, done);
+        }
+    }
+
+    /// [`Shared::leave_senders`] of a waiter that has an id.
+    #[inline(never)]
+    fn leave_senders_list(&self, id: WaiterId, done: bool) {
         let left = self.senders.leave(id, &SenderGate(&self.storage));
         if left.units > 0 {
             probe::hit("leave.sender_gave_back_units");
@@ -641,8 +650,16 @@ impl<T> Shared<T> {
 
     /// As `leave_senders`, for a receive: a value promised to it goes back to the ring, and so to the next
     /// waiting receiver; a notification goes on while a value is inside.
+    #[inline]
     fn leave_receivers(&self, waiter: &mut Option<WaiterId>, done: bool) {
-        let Some(id) = waiter.take() else { return };
+        if let Some(id) = waiter.take() {
+            self.leave_receivers_list(id, done);
+        }
+    }
+
+    /// [`Shared::leave_receivers`] of a waiter that has an id.
+    #[inline(never)]
+    fn leave_receivers_list(&self, id: WaiterId, done: bool) {
         let left = self.receivers.leave(id, &ReceiverGate(&self.storage));
         if left.units > 0 {
             probe::hit("leave.receiver_gave_back_a_value");

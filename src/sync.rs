@@ -62,6 +62,9 @@ mod imp {
         loom::thread::yield_now();
     }
 
+    /// Nothing to wait for under loom: a lost compare-exchange means another thread made progress.
+    pub(crate) fn contention_spin(_lost: &mut u32) {}
+
     /// Whether loom is unwinding out of a failed model (a deadlock or a failed assertion). Its runtime is
     /// gone then, so every lock or atomic panics again and aborts the test process: cleanup that would touch
     /// them (a future's cancel, a handle's drop) is skipped, as loom's own `Mutex` does. Inside
@@ -105,6 +108,9 @@ mod imp {
         shuttle::thread::yield_now();
     }
 
+    /// As under loom: nothing to wait for.
+    pub(crate) fn contention_spin(_lost: &mut u32) {}
+
     /// shuttle's primitives stay usable while a failed test unwinds: cleanup runs as usual.
     pub(crate) fn unwinding_out_of_a_model() -> bool {
         false
@@ -142,6 +148,16 @@ mod imp {
         } else {
             std::thread::yield_now();
         }
+    }
+
+    /// After a lost compare-exchange on a contended word: spins 2^lost hints (up to 64), never yields (the
+    /// winner is already done), as crossbeam's `Backoff::spin`.
+    #[inline]
+    pub(crate) fn contention_spin(lost: &mut u32) {
+        for _ in 0..(1u32 << (*lost).min(6)) {
+            std::hint::spin_loop();
+        }
+        *lost += 1;
     }
 
     /// No model, nothing to skip.

@@ -68,7 +68,9 @@ use std::ptr;
 use super::{Popped, Pushed};
 use crate::error::{TryRecvError, TrySendError};
 use crate::probe;
-use crate::sync::{AtomicPtr, AtomicUsize, CachePadded, Ordering, UnsafeCell, backoff, fence};
+use crate::sync::{
+    AtomicPtr, AtomicUsize, CachePadded, Ordering, UnsafeCell, backoff, contention_spin, fence,
+};
 
 /// Slots per block; tiny under the model checkers so that a few operations cross block boundaries.
 #[cfg(not(any(loom, shuttle)))]
@@ -459,6 +461,7 @@ impl<T> List<T> {
 
     fn push(&self, value: T, by: By) -> Result<Pushed, TrySendError<T>> {
         let mut step = 0;
+        let mut lost = 0;
         // Made ready before claiming a block's last slot; given back if the claim went elsewhere.
         let mut next_block: Option<*mut Block<T>> = None;
         // Acquire: pairs with the Release of the move past a sentinel, so the block loaded below is at least
@@ -548,7 +551,11 @@ impl<T> List<T> {
                         Pushed::Quiet
                     });
                 }
-                Err(current) => tail = current,
+                Err(current) => {
+                    // Lost to another push: let the winner's line settle before reading it again.
+                    contention_spin(&mut lost);
+                    tail = current;
+                }
             }
         };
         if let Some(unused) = next_block {
@@ -654,6 +661,7 @@ impl<T> List<T> {
 
     fn pop(&self, by: By) -> Result<Popped<T>, TryRecvError> {
         let mut step = 0;
+        let mut lost = 0;
         // Acquire: pairs with the Release of the move past a sentinel, so the block loaded below is at least
         // the one this word's position is in.
         let mut head = self.head.word.load(Ordering::Acquire);
@@ -759,7 +767,11 @@ impl<T> List<T> {
                         Popped::Quiet(value)
                     });
                 }
-                Err(current) => head = current,
+                Err(current) => {
+                    // Lost to another pop: as in `push`.
+                    contention_spin(&mut lost);
+                    head = current;
+                }
             }
         }
     }

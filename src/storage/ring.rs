@@ -44,7 +44,7 @@ use std::mem::MaybeUninit;
 use super::{Popped, Pushed};
 use crate::error::{TryRecvError, TrySendError};
 use crate::probe;
-use crate::sync::{AtomicUsize, CachePadded, Ordering, UnsafeCell, backoff, fence};
+use crate::sync::{AtomicUsize, CachePadded, Ordering, UnsafeCell, backoff, contention_spin, fence};
 
 struct Slot<T> {
     /// The position this slot is ready for (see the module docs).
@@ -228,6 +228,7 @@ impl<T> Ring<T> {
 
     fn push(&self, value: T, by: By) -> Result<Pushed, TrySendError<T>> {
         let mut step = 0;
+        let mut lost = 0;
         // Relaxed: only a guess, checked by the stamp and the compare-exchange.
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
@@ -290,7 +291,11 @@ impl<T> Ring<T> {
                             Pushed::Quiet
                         });
                     }
-                    Err(current) => tail = current,
+                    Err(current) => {
+                        // Lost to another push: let the winner's line settle before reading it again.
+                        contention_spin(&mut lost);
+                        tail = current;
+                    }
                 }
             } else if (stamp.wrapping_add(self.one_lap) == target + 1
                 || stamp == target.wrapping_sub(self.one_lap))
@@ -408,6 +413,7 @@ impl<T> Ring<T> {
 
     fn pop(&self, by: By) -> Result<Popped<T>, TryRecvError> {
         let mut step = 0;
+        let mut lost = 0;
         // Relaxed: only a guess, checked by the stamp and the compare-exchange.
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
@@ -472,7 +478,11 @@ impl<T> Ring<T> {
                             Popped::Quiet(value)
                         });
                     }
-                    Err(current) => head = current,
+                    Err(current) => {
+                        // Lost to another pop: as in `push`.
+                        contention_spin(&mut lost);
+                        head = current;
+                    }
                 }
             } else {
                 let may_be_empty = by == By::Newcomer
