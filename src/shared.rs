@@ -287,13 +287,15 @@ impl<T> Shared<T> {
     /// left, the value is dropped (exactly once: whoever pops it drops it).
     pub(crate) fn send_permitted(&self, value: T) {
         match self.storage.push_reserved(value, false) {
-            Ok(Pushed::ReceiversWaiting) => self.after_push(Pushed::ReceiversWaiting),
             Ok(pushed) => {
                 self.after_push(pushed);
                 if self.storage.is_final() {
-                    // The `WAITING` bit may be clear while receivers wait (a notification is out): the push
-                    // that makes the queue final wakes them all all the same (see `ReceiverGate::hopeless`).
-                    probe::hit("permit.made_final_with_the_bit_clear");
+                    // The push that makes the queue final wakes every waiting receiver (see
+                    // `ReceiverGate::hopeless`), whatever it read: the `WAITING` bit is clear while a
+                    // notification is out, and a serve for a bit read set may find the throttle on since.
+                    if pushed != Pushed::ReceiversWaiting {
+                        probe::hit("permit.made_final_with_the_bit_clear");
+                    }
                     self.serve_receivers(0);
                 }
             }

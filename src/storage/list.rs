@@ -862,7 +862,8 @@ impl<T> List<T> {
         }
     }
 
-    /// Clears the senders' `WAITING` bit. Call with the senders' lock held, list empty.
+    /// Clears the senders' `WAITING` bit. Call with the senders' lock held, the list empty or a notification
+    /// out.
     pub(crate) fn clear_senders_waiting(&self) {
         // Release: what the list did under the lock before (grants) is visible to whoever reads the bit clear
         // with `senders_waiting`; the lock orders this with every `set_senders_waiting`.
@@ -892,7 +893,8 @@ impl<T> List<T> {
         }
     }
 
-    /// Clears the receivers' `WAITING` bit. Call with the receivers' lock held, list empty.
+    /// Clears the receivers' `WAITING` bit. Call with the receivers' lock held, the list empty or a notification
+    /// out.
     pub(crate) fn clear_receivers_waiting(&self) {
         // Release: as `clear_senders_waiting`.
         self.tail.word.fetch_and(!WAITING, Ordering::Release);

@@ -31,13 +31,15 @@
 //! - `tail & CLOSED`: the ring is closed. No newcomer push, reservation or promise-less wait succeeds
 //!   afterwards; pushes through reservations still may (a permit never fails), so pops report `Closed` only
 //!   once the tail is closed with `r == 0`, and from then on the tail never moves again.
-//! - `tail & WAITING`: receivers may be waiting. A push learns from the word it replaced whether to serve one.
+//! - `tail & WAITING`: receivers may be waiting. A push learns from the word it replaced whether to serve one;
+//!   the last push of a lap that finds it clear reports the lap (`Pushed::EndOfLap`: the receivers' list
+//!   counts laps while a notification is out and the bit is clear).
 //! - `head & WAITING`: senders may be waiting; the same for pops.
 //! - `tail & QUEUED`, `head & QUEUED`: a waiting sender (receiver) was overtaken too often: until it is
 //!   served, newcomers of that side give way, and every free slot (value) is handed to the waiters in order.
 //!
 //! The waiter lists set and clear these bits only while holding their lock, so under that lock "list not
-//! empty" implies "`WAITING` set".
+//! empty" implies "`WAITING` set, or a notification out" (see `WaitList::throttle`).
 
 use std::mem::MaybeUninit;
 
@@ -583,7 +585,8 @@ impl<T> Ring<T> {
         }
     }
 
-    /// Clears the senders' `WAITING` bit. Call with the senders' lock held, list empty.
+    /// Clears the senders' `WAITING` bit. Call with the senders' lock held, the list empty or a notification
+    /// out.
     pub(crate) fn clear_senders_waiting(&self) {
         // Release: what the list did under the lock before (grants) is visible to whoever reads the bit clear
         // with `senders_waiting`; the lock orders this with every `set_senders_waiting`.
@@ -612,7 +615,8 @@ impl<T> Ring<T> {
         }
     }
 
-    /// Clears the receivers' `WAITING` bit. Call with the receivers' lock held, list empty.
+    /// Clears the receivers' `WAITING` bit. Call with the receivers' lock held, the list empty or a notification
+    /// out.
     pub(crate) fn clear_receivers_waiting(&self) {
         // Release: as `clear_senders_waiting`.
         self.tail.fetch_and(!self.waiting_bit, Ordering::Release);
