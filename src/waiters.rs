@@ -62,8 +62,9 @@ pub(crate) trait Gate {
     /// Whether the side is past a close: every serve then wakes all the waiters, not one (nothing may serve
     /// the rest one at a time again).
     fn hopeless(&self) -> bool;
-    /// How many units may be freed while the side's notifications are out before the next waiter is woken
-    /// anyway (a notified future may be stuck: woken, then neither polled nor dropped).
+    /// How many units may be counted (by serves and lap reports) while the side's notifications are out
+    /// before the next waiter is woken anyway (a notified future may be stuck: woken, then neither polled nor
+    /// dropped); laps are counted whole, so the delay is at most this and one lap.
     fn patience(&self) -> usize {
         usize::MAX
     }
