@@ -93,6 +93,17 @@ enum By {
     Holder,
 }
 
+/// [`By::Newcomer`] as the constant parameter of [`Ring::push`] and [`Ring::pop`].
+const NEWCOMER: bool = false;
+/// [`By::Holder`] as the constant parameter of [`Ring::push`] and [`Ring::pop`].
+const HOLDER: bool = true;
+
+impl By {
+    const fn of(holder: bool) -> By {
+        if holder { By::Holder } else { By::Newcomer }
+    }
+}
+
 impl<T> Ring<T> {
     /// Creates an empty ring.
     ///
@@ -211,7 +222,7 @@ impl<T> Ring<T> {
     /// `Full(value)` when there is no unreserved free slot (or senders are queued for them), `Closed(value)`
     /// once [`Ring::close`] was called.
     pub(crate) fn try_push(&self, value: T) -> Result<Pushed, TrySendError<T>> {
-        self.push(value, By::Newcomer)
+        self.push::<NEWCOMER>(value)
     }
 
     /// Pushes `value` through one reservation, which it uses up; never `Full`. With `refuse_closed`, a
@@ -225,10 +236,14 @@ impl<T> Ring<T> {
         if refuse_closed && self.is_closed() {
             return Err(TrySendError::Closed(value));
         }
-        self.push(value, By::Holder)
+        self.push::<HOLDER>(value)
     }
 
-    fn push(&self, value: T, by: By) -> Result<Pushed, TrySendError<T>> {
+    /// `BY` is a [`By`] as a constant: each caller gets its own copy without the other's branches, and the
+    /// newcomer's is small enough to be inlined into the futures (8-10 % on `current_thread`, where this path is
+    /// most of an operation).
+    fn push<const BY: bool>(&self, value: T) -> Result<Pushed, TrySendError<T>> {
+        let by = By::of(BY);
         let mut step = 0;
         let mut lost = 0;
         // Relaxed: only a guess, checked by the stamp and the compare-exchange.
@@ -401,19 +416,21 @@ impl<T> Ring<T> {
     /// `Empty` when there is no such value and the ring is open, still has reservations or holds promised
     /// values; `Closed` when it is empty and closed with no reservation left, which is final.
     pub(crate) fn try_pop(&self) -> Result<Popped<T>, TryRecvError> {
-        self.pop(By::Newcomer)
+        self.pop::<NEWCOMER>()
     }
 
     /// Pops the oldest value through one promise, which it uses up. Never fails: the promised value is
     /// inside, or its push is under way.
     pub(crate) fn pop_promised(&self) -> Popped<T> {
-        match self.pop(By::Holder) {
+        match self.pop::<HOLDER>() {
             Ok(popped) => popped,
             Err(_) => unreachable!("a promised value is always there"),
         }
     }
 
-    fn pop(&self, by: By) -> Result<Popped<T>, TryRecvError> {
+    /// `BY`: as in [`Ring::push`].
+    fn pop<const BY: bool>(&self) -> Result<Popped<T>, TryRecvError> {
+        let by = By::of(BY);
         let mut step = 0;
         let mut lost = 0;
         // Relaxed: only a guess, checked by the stamp and the compare-exchange.
