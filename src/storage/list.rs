@@ -65,7 +65,7 @@ use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 use std::ptr;
 
-use super::{Popped, Pushed};
+use super::{By, HOLDER, NEWCOMER, Popped, Pushed};
 use crate::error::{TryRecvError, TrySendError};
 use crate::probe;
 use crate::sync::{
@@ -211,14 +211,6 @@ pub(crate) struct List<T> {
 unsafe impl<T: Send> Send for List<T> {}
 // SAFETY: as above; `&List` never gives out `&T`.
 unsafe impl<T: Send> Sync for List<T> {}
-
-/// Who moves a word: a newcomer, which must leave promised values alone and give way to queued receivers, or
-/// the holder of a reservation (a promise), which uses it up.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum By {
-    Newcomer,
-    Holder,
-}
 
 fn position(word: usize) -> usize {
     word >> POSITION_SHIFT
@@ -442,7 +434,7 @@ impl<T> List<T> {
     /// `Full(value)` on a bounded list without room (or with senders queued); `Closed(value)` once
     /// [`List::close`] was called.
     pub(crate) fn try_push(&self, value: T) -> Result<Pushed, TrySendError<T>> {
-        self.push(value, By::Newcomer)
+        self.push::<NEWCOMER>(value)
     }
 
     /// Pushes `value` through one reservation, which it uses up. With `refuse_closed`, a closed list refuses it
@@ -456,10 +448,12 @@ impl<T> List<T> {
         if refuse_closed && self.is_closed() {
             return Err(TrySendError::Closed(value));
         }
-        self.push(value, By::Holder)
+        self.push::<HOLDER>(value)
     }
 
-    fn push(&self, value: T, by: By) -> Result<Pushed, TrySendError<T>> {
+    /// `BY`: [`NEWCOMER`] or [`HOLDER`].
+    fn push<const BY: bool>(&self, value: T) -> Result<Pushed, TrySendError<T>> {
+        let by = By::of(BY);
         let mut step = 0;
         let mut lost = 0;
         // Made ready before claiming a block's last slot; given back if the claim went elsewhere.
@@ -647,19 +641,21 @@ impl<T> List<T> {
     /// `Empty` when there is no such value and the list is open, still has reservations or holds promised
     /// values; `Closed` when it is empty and closed with no reservation left, which is final.
     pub(crate) fn try_pop(&self) -> Result<Popped<T>, TryRecvError> {
-        self.pop(By::Newcomer)
+        self.pop::<NEWCOMER>()
     }
 
     /// Pops the oldest value through one promise, which it uses up. Never fails: the promised value is inside,
     /// or its push is under way.
     pub(crate) fn pop_promised(&self) -> Popped<T> {
-        match self.pop(By::Holder) {
+        match self.pop::<HOLDER>() {
             Ok(popped) => popped,
             Err(_) => unreachable!("a promised value is always there"),
         }
     }
 
-    fn pop(&self, by: By) -> Result<Popped<T>, TryRecvError> {
+    /// `BY`: [`NEWCOMER`] or [`HOLDER`].
+    fn pop<const BY: bool>(&self) -> Result<Popped<T>, TryRecvError> {
+        let by = By::of(BY);
         let mut step = 0;
         let mut lost = 0;
         // Acquire: pairs with the Release of the move past a sentinel, so the block loaded below is at least

@@ -198,6 +198,26 @@ impl<T> Storage<T> {
         dispatch!(self, s => s.len() > s.promised())
     }
 }
+/// Who moves a word: a newcomer, which must leave reserved slots and promised values alone and give way to a
+/// queue of waiters, or the holder of a reservation (a promise), which uses it up.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum By {
+    Newcomer,
+    Holder,
+}
+
+/// [`By::Newcomer`] as the constant parameter of the flavours' `push` and `pop`: each caller gets its own copy
+/// without the other's branches, and the newcomer's is small enough to be inlined into the futures (5-8 % on
+/// `current_thread`, where that path is most of an operation; `benches/results/profile.md`).
+const NEWCOMER: bool = false;
+/// [`By::Holder`] as the constant parameter of the flavours' `push` and `pop`.
+const HOLDER: bool = true;
+
+impl By {
+    const fn of(holder: bool) -> By {
+        if holder { By::Holder } else { By::Newcomer }
+    }
+}
 
 /// What a successful push learned from the word it moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -43,7 +43,7 @@
 
 use std::mem::MaybeUninit;
 
-use super::{Popped, Pushed};
+use super::{By, HOLDER, NEWCOMER, Popped, Pushed};
 use crate::error::{TryRecvError, TrySendError};
 use crate::probe;
 use crate::sync::{AtomicUsize, CachePadded, Ordering, UnsafeCell, backoff, contention_spin, fence};
@@ -84,25 +84,6 @@ pub(crate) struct Ring<T> {
 unsafe impl<T: Send> Send for Ring<T> {}
 // SAFETY: as above; `&Ring` never gives out `&T`.
 unsafe impl<T: Send> Sync for Ring<T> {}
-
-/// Who moves a word: a newcomer, which must leave reserved slots and promised values alone and give way to a
-/// queue of waiters, or the holder of a reservation (a promise), which uses it up.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum By {
-    Newcomer,
-    Holder,
-}
-
-/// [`By::Newcomer`] as the constant parameter of [`Ring::push`] and [`Ring::pop`].
-const NEWCOMER: bool = false;
-/// [`By::Holder`] as the constant parameter of [`Ring::push`] and [`Ring::pop`].
-const HOLDER: bool = true;
-
-impl By {
-    const fn of(holder: bool) -> By {
-        if holder { By::Holder } else { By::Newcomer }
-    }
-}
 
 impl<T> Ring<T> {
     /// Creates an empty ring.
@@ -239,9 +220,7 @@ impl<T> Ring<T> {
         self.push::<HOLDER>(value)
     }
 
-    /// `BY` is a [`By`] as a constant: each caller gets its own copy without the other's branches, and the
-    /// newcomer's is small enough to be inlined into the futures (8-10 % on `current_thread`, where this path is
-    /// most of an operation).
+    /// `BY`: [`NEWCOMER`] or [`HOLDER`].
     fn push<const BY: bool>(&self, value: T) -> Result<Pushed, TrySendError<T>> {
         let by = By::of(BY);
         let mut step = 0;
