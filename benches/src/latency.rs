@@ -40,6 +40,7 @@ fn current_thread_rt() -> tokio::runtime::Runtime {
 pub fn ping_pong(peer: Peer, place: Placement, rounds: usize, warmup: usize) -> Vec<u64> {
     match peer {
         Peer::Ours => ping_pong_async::<peers::Ours>(place, rounds, warmup),
+        Peer::OursChannel => ping_pong_async::<peers::OursChannel>(place, rounds, warmup),
         Peer::AsyncChannel => ping_pong_async::<peers::AsyncChannel>(place, rounds, warmup),
         Peer::Flume => ping_pong_async::<peers::Flume>(place, rounds, warmup),
         Peer::Kanal => ping_pong_async::<peers::Kanal>(place, rounds, warmup),

@@ -30,6 +30,9 @@ pub fn parse_cap(s: &str) -> Option<usize> {
 pub enum Peer {
     /// `tokio_mpmc::Queue` from this repository (0.3.0).
     Ours,
+    /// `tokio_mpmc::channel` from this repository: the same core behind `Sender` / `Receiver`, measured
+    /// beside `Queue` so the cost of the channel face (handle counting, disconnection) shows.
+    OursChannel,
     /// `async_channel::bounded`.
     AsyncChannel,
     /// `flume::bounded`, driven through `send_async` / `recv_async`.
@@ -50,8 +53,9 @@ pub enum Peer {
 
 impl Peer {
     /// Every peer, in report order (ours first).
-    pub const ALL: [Peer; 8] = [
+    pub const ALL: [Peer; 9] = [
         Peer::Ours,
+        Peer::OursChannel,
         Peer::AsyncChannel,
         Peer::Flume,
         Peer::Kanal,
@@ -65,6 +69,7 @@ impl Peer {
     pub fn key(self) -> &'static str {
         match self {
             Peer::Ours => "ours",
+            Peer::OursChannel => "ours-channel",
             Peer::AsyncChannel => "async-channel",
             Peer::Flume => "flume",
             Peer::Kanal => "kanal",
@@ -166,6 +171,33 @@ impl AsyncPeer for Ours {
         // Takes effect at the call; whether this call was the first one does not matter here.
         let _ = ctl.close().is_first();
     }
+}
+
+/// This repository's channel: `Sender` / `Receiver` over the same core as [`Ours`].
+pub struct OursChannel;
+impl AsyncPeer for OursChannel {
+    type Tx = tokio_mpmc::Sender<u64>;
+    type Rx = tokio_mpmc::Receiver<u64>;
+    type Ctl = ();
+    const PEER: Peer = Peer::OursChannel;
+
+    fn make(cap: usize, consumers: usize) -> (Self::Tx, Vec<Self::Rx>, Self::Ctl) {
+        let (tx, rx) = if cap == UNBOUNDED {
+            tokio_mpmc::unbounded_channel()
+        } else {
+            tokio_mpmc::channel(cap)
+        };
+        (tx, vec![rx; consumers], ())
+    }
+    #[inline]
+    async fn send(tx: &Self::Tx, v: u64) -> bool {
+        tx.send(v).await.is_ok()
+    }
+    #[inline]
+    async fn recv(rx: &mut Self::Rx) -> Option<u64> {
+        rx.recv().await
+    }
+    fn close(_: &Self::Ctl) {}
 }
 
 /// async-channel.

@@ -172,6 +172,7 @@ pub fn run_peer(
             run_async::<peers::TokioMpscUnbounded>(rt, s, cap, n, watchdog)
         }
         Peer::Ours => run_async::<peers::Ours>(rt, s, cap, n, watchdog),
+        Peer::OursChannel => run_async::<peers::OursChannel>(rt, s, cap, n, watchdog),
         Peer::AsyncChannel => run_async::<peers::AsyncChannel>(rt, s, cap, n, watchdog),
         Peer::Flume => run_async::<peers::Flume>(rt, s, cap, n, watchdog),
         Peer::Kanal => run_async::<peers::Kanal>(rt, s, cap, n, watchdog),

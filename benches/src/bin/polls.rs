@@ -225,6 +225,7 @@ fn main() {
                             run::<peers::TokioMpscUnbounded>(&rt, s, cap, n)
                         }
                         Peer::Ours => run::<peers::Ours>(&rt, s, cap, n),
+                        Peer::OursChannel => run::<peers::OursChannel>(&rt, s, cap, n),
                         Peer::AsyncChannel => run::<peers::AsyncChannel>(&rt, s, cap, n),
                         Peer::Flume => run::<peers::Flume>(&rt, s, cap, n),
                         Peer::Kanal => run::<peers::Kanal>(&rt, s, cap, n),

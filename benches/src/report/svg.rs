@@ -11,7 +11,8 @@ use crate::report::results::{Results, shape};
 
 /// One per peer of `Peer::ALL`, so no two measured peers share a colour.
 const COLORS: [&str; Peer::ALL.len()] = [
-    "#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#17becf", "#ff7f0e", "#8c564b", "#7f7f7f",
+    "#d62728", "#e377c2", "#1f77b4", "#2ca02c", "#9467bd", "#17becf", "#ff7f0e", "#8c564b",
+    "#7f7f7f",
 ];
 const BAR_W: f64 = 9.0;
 const GROUP_GAP: f64 = 14.0;

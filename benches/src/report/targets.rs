@@ -19,6 +19,8 @@ struct Spec {
     versus: Peer,
     /// The cell `versus` is measured in, when it is not ours.
     versus_cell: Option<(Scenario, usize)>,
+    /// `PEER/ours`: the ratio is the peer's over ours (a face of ours measured against `Queue`).
+    inverted: bool,
     need: f64,
 }
 
@@ -77,15 +79,20 @@ fn parse_specs(text: &str) -> Vec<Spec> {
         .collect()
 }
 
-/// `runtime scenario cap versus need`, `versus` being `PEER` or `PEER@SCENARIO/CAP`.
+/// `runtime scenario cap versus need`, `versus` being `PEER`, `PEER@SCENARIO/CAP` or `PEER/ours`.
 fn parse_spec(line: &str) -> Option<Spec> {
     let [runtime, scenario, cap, versus, need] = line
         .split_whitespace()
         .collect::<Vec<_>>()
         .try_into()
         .ok()?;
+    let (versus, inverted) = match versus.strip_suffix("/ours") {
+        Some(peer) => (peer, true),
+        None => (versus, false),
+    };
     let (peer, versus_cell) = match versus.split_once('@') {
         None => (versus, None),
+        Some((_, _)) if inverted => return None,
         Some((peer, cell)) => (peer, Some(parse_cell(cell)?)),
     };
     Some(Spec {
@@ -94,6 +101,7 @@ fn parse_spec(line: &str) -> Option<Spec> {
         cap: parse_cap(cap)?,
         versus: Peer::from_key(peer)?,
         versus_cell,
+        inverted,
         need: need.parse().ok()?,
     })
 }
@@ -117,6 +125,12 @@ impl Spec {
                 .and_then(|r| r.paired)
                 .map(|(q1, _, q3)| (q1, q3)),
         };
+        if self.inverted {
+            return Measure {
+                ratio: ours.zip(theirs).map(|(o, p)| p / o),
+                iqr: iqr.map(|(q1, q3)| (1.0 / q3, 1.0 / q1)),
+            };
+        }
         Measure {
             ratio: ours.zip(theirs).map(|(o, p)| o / p),
             iqr,
@@ -126,6 +140,7 @@ impl Spec {
     fn describe(&self, rt: &str) -> String {
         let (s, cap, peer) = (self.scenario, cap_label(self.cap), self.versus.key());
         match self.versus_cell {
+            None if self.inverted => format!("{rt}: {} cap {cap}: {peer} / ours", s.label()),
             None => format!("{rt}: {} cap {cap}: ours / {peer}", s.label()),
             Some((vs, vcap)) => format!(
                 "{rt}: ours {} cap {cap} / {peer} {} cap {}",
@@ -252,9 +267,9 @@ impl Target {
             })
             .collect();
         format!(
-            "| {} | ≥ {:.1}× |{cells} {} |",
+            "| {} | ≥ {}× |{cells} {} |",
             self.what,
-            self.need,
+            need_label(self.need),
             self.verdict()
         )
     }
@@ -283,11 +298,20 @@ impl Target {
             })
             .collect();
         format!(
-            "{verdict:<7} {:<52} (need >= {:.1}x) {}",
+            "{verdict:<7} {:<52} (need >= {}x) {}",
             figures.join("  "),
-            self.need,
+            need_label(self.need),
             self.what
         )
+    }
+}
+
+/// `1.5`, `1.0`, `0.95`: one decimal, or two when the second is not zero.
+fn need_label(need: f64) -> String {
+    let two = format!("{need:.2}");
+    match two.strip_suffix('0') {
+        Some(one) => one.to_string(),
+        None => two,
     }
 }
 
@@ -307,7 +331,7 @@ mod tests {
     #[test]
     fn targets_file_parses() {
         let specs = parse_specs(TARGETS);
-        assert_eq!(specs.len(), 31);
+        assert_eq!(specs.len(), 34);
         assert_eq!(specs.iter().filter(|s| s.runtime.is_some()).count(), 1);
     }
 
@@ -316,6 +340,22 @@ mod tests {
         assert!(parse_spec("* 4x4 16 nobody 1.5").is_none());
         assert!(parse_spec("* 4x4 16 flume").is_none());
         assert!(parse_spec("* 4x4 16 ours@4x4 0.7").is_none());
+        assert!(parse_spec("* 4x4 16 kanal@4x4/16/ours 0.7").is_none());
+    }
+
+    #[test]
+    fn needs_print_with_the_decimals_they_have() {
+        assert_eq!(need_label(1.5), "1.5");
+        assert_eq!(need_label(1.0), "1.0");
+        assert_eq!(need_label(0.95), "0.95");
+    }
+
+    #[test]
+    fn parses_a_face_of_ours_against_ours() {
+        let s = parse_spec("* 4x4 16 ours-channel/ours 0.95").expect("spec");
+        assert_eq!(s.versus, Peer::OursChannel);
+        assert!(s.inverted && s.versus_cell.is_none());
+        assert!(!parse_spec("* 4x4 16 kanal 1.0").expect("spec").inverted);
     }
 
     #[test]
