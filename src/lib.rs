@@ -171,6 +171,10 @@
 mod blocking;
 mod channel;
 mod coop;
+/// Benchmark statistics; not part of the API (see `benches/`).
+#[cfg(all(feature = "counters", not(any(loom, shuttle))))]
+#[doc(hidden)]
+pub mod counters;
 mod error;
 mod future;
 mod iter;

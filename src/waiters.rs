@@ -776,6 +776,10 @@ impl Waiters {
             } else {
                 "waiters.hand_off_ended"
             });
+            #[cfg(all(feature = "counters", not(any(loom, shuttle))))]
+            if starving {
+                crate::counters::hand_off_began();
+            }
             gate.queue(starving);
             self.handing_off = starving;
             self.sync_throttle(throttle, gate);

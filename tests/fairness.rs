@@ -4,36 +4,12 @@
 //! (slot) is handed to it, so it finds it when it runs. Hand-polled, so the count is exact; the shuttle model
 //! `overtaken_waiters_are_handed_a_value_within_the_bound` checks the bound under random schedules.
 
-use std::future::Future;
+mod common;
 
+use common::overtake::{BOUND, overtake_receive, overtake_send};
 use tokio_mpmc::{Queue, TryRecvError, TrySendError};
 use tokio_test::task::{Spawn, spawn};
 use tokio_test::{assert_pending, assert_ready, assert_ready_eq};
-
-/// The overtaking bound the README states.
-const BOUND: usize = 4;
-
-/// Overtakes the waiting receive `times` times: each value sent wakes it, and a running task takes the value
-/// before it runs again (it then waits at its old place).
-fn overtake_receive<F: Future>(queue: &Queue<usize>, waiting: &mut Spawn<F>, times: usize) {
-    for value in 0..times {
-        queue.try_send(value).unwrap();
-        assert!(waiting.is_woken());
-        assert_eq!(queue.try_receive(), Ok(value));
-        assert!(waiting.poll().is_pending());
-    }
-}
-
-/// Overtakes the waiting send `times` times on a full capacity-1 queue holding 0: each receive wakes it, and a
-/// running task fills the slot before it runs again. The queue holds `times` afterwards.
-fn overtake_send<F: Future>(queue: &Queue<usize>, waiting: &mut Spawn<F>, times: usize) {
-    for value in 0..times {
-        assert_eq!(queue.try_receive(), Ok(value));
-        assert!(waiting.is_woken());
-        queue.try_send(value + 1).unwrap();
-        assert!(waiting.poll().is_pending());
-    }
-}
 
 #[test]
 fn a_receiver_overtaken_bound_times_is_handed_the_next_value() {

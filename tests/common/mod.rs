@@ -1,13 +1,14 @@
 //! What the test files share: a counting waker ([`waker`]), a drop ledger ([`drop_ledger`]), a runtime
 //! that fails a hung run ([`runtime`]), the message of a panic ([`panic`]), a history of calls and its check
-//! against the sequential FIFO queue ([`history`]), and, for the property tests, the case count and where
-//! failure seeds are kept.
+//! against the sequential FIFO queue ([`history`]), overtaking a waiter by hand ([`overtake`]), and, for the
+//! property tests, the case count and where failure seeds are kept.
 
 // Each test binary compiles this module for the few helpers it uses: the others are dead code there.
 #![allow(dead_code)]
 
 pub mod drop_ledger;
 pub mod history;
+pub mod overtake;
 pub mod panic;
 pub mod runtime;
 pub mod waker;

@@ -24,7 +24,7 @@ polls [flags]
                    [POLLS_OUT; default: print only]
   --state LABEL    the machine's state, for the meta file [BENCH_STATE, default unspecified]";
 
-const CSV_HEADER: &str = "runtime,scenario,producers,consumers,capacity,peer,msgs_per_sec,send_polls,send_waits,send_wasted,recv_polls,recv_waits,recv_wasted\n";
+const CSV_HEADER: &str = "runtime,scenario,producers,consumers,capacity,peer,msgs_per_sec,send_polls,send_waits,send_wasted,recv_polls,recv_waits,recv_wasted,hand_offs_begun\n";
 
 /// Futures that returned Pending at least once, total Pending returns.
 #[derive(Default)]
@@ -78,13 +78,19 @@ struct Measured {
     msgs_per_sec: f64,
     send: PerMsg,
     recv: PerMsg,
+    /// Ours only: how many times either side entered hand-off mode during the run.
+    hand_offs_begun: Option<u64>,
 }
 
 impl Measured {
     fn line(&self, peer: &str) -> String {
         let (s, r) = (&self.send, &self.recv);
+        let hand_offs = self
+            .hand_offs_begun
+            .map(|h| format!(" | hand-off mode began {h} times"))
+            .unwrap_or_default();
         format!(
-            "{peer:<18} {:>6.2}M/s | send: polls/msg {:>5.3} waits/msg {:>5.3} wasted wakes/msg {:>5.3} | recv: polls/msg {:>5.3} waits/msg {:>5.3} wasted wakes/msg {:>5.3}",
+            "{peer:<18} {:>6.2}M/s | send: polls/msg {:>5.3} waits/msg {:>5.3} wasted wakes/msg {:>5.3} | recv: polls/msg {:>5.3} waits/msg {:>5.3} wasted wakes/msg {:>5.3}{hand_offs}",
             self.msgs_per_sec / 1e6,
             s.polls,
             s.waits,
@@ -99,8 +105,17 @@ impl Measured {
     fn csv(&self) -> String {
         let (s, r) = (&self.send, &self.recv);
         format!(
-            "{:.0},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3}",
-            self.msgs_per_sec, s.polls, s.waits, s.wasted, r.polls, r.waits, r.wasted
+            "{:.0},{:.3},{:.3},{:.3},{:.3},{:.3},{:.3},{}",
+            self.msgs_per_sec,
+            s.polls,
+            s.waits,
+            s.wasted,
+            r.polls,
+            r.waits,
+            r.wasted,
+            self.hand_offs_begun
+                .map(|h| h.to_string())
+                .unwrap_or_default()
         )
     }
 }
@@ -108,6 +123,7 @@ impl Measured {
 fn run<P: AsyncPeer>(rt: &tokio::runtime::Runtime, s: Scenario, cap: usize, n: u64) -> Measured {
     let send: &'static Side = Box::leak(Box::default());
     let recv: &'static Side = Box::leak(Box::default());
+    let hand_offs_before = tokio_mpmc::counters::hand_offs_begun();
     let t0 = std::time::Instant::now();
     rt.block_on(async move {
         let (tx, rxs, ctl) = P::make(cap, s.consumers);
@@ -155,6 +171,8 @@ fn run<P: AsyncPeer>(rt: &tokio::runtime::Runtime, s: Scenario, cap: usize, n: u
         msgs_per_sec: n as f64 / t0.elapsed().as_secs_f64(),
         send: PerMsg::of(send, n),
         recv: PerMsg::of(recv, n),
+        hand_offs_begun: matches!(P::PEER, Peer::Ours | Peer::OursChannel)
+            .then(|| tokio_mpmc::counters::hand_offs_begun() - hand_offs_before),
     }
 }
 

@@ -242,8 +242,8 @@ fn polls_vars(v: &mut Vars, polls: Option<(Vec<PollsRow>, BTreeMap<String, Strin
         let _ = writeln!(
             md,
             "#### `{rt}` {} cap {}\n\n\
-             | peer | M msg/s | send polls | send waits | send wasted | recv polls | recv waits | recv wasted |\n\
-             |---|---:|---:|---:|---:|---:|---:|---:|",
+             | peer | M msg/s | send polls | send waits | send wasted | recv polls | recv waits | recv wasted | hand-off mode began |\n\
+             |---|---:|---:|---:|---:|---:|---:|---:|---:|",
             s.label(),
             cap_label(cap)
         );
@@ -256,9 +256,14 @@ fn polls_vars(v: &mut Vars, polls: Option<(Vec<PollsRow>, BTreeMap<String, Strin
             } else {
                 r.peer.clone()
             };
+            let hand_offs = if r.hand_offs_begun.is_empty() {
+                "—"
+            } else {
+                r.hand_offs_begun.as_str()
+            };
             let _ = writeln!(
                 md,
-                "| {peer} | {} |{}{}",
+                "| {peer} | {} |{}{} {hand_offs} |",
                 fmt_mps(r.msgs_per_sec),
                 row_cells(r.send.iter().cloned()),
                 row_cells(r.recv.iter().cloned())

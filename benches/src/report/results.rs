@@ -91,18 +91,26 @@ pub struct PollsRow {
     /// polls, waits, wasted wake-ups per message: send side, then receive side.
     pub send: [String; 3],
     pub recv: [String; 3],
+    /// How many times hand-off mode began in the run (ours only; empty for the peers and in older files).
+    pub hand_offs_begun: String,
 }
 
 /// polls.csv: runtime,scenario,producers,consumers,capacity,peer,msgs_per_sec, then send and
-/// receive polls/waits/wasted. Malformed lines are skipped.
+/// receive polls/waits/wasted, then (newer files) hand_offs_begun. Malformed lines are skipped.
 pub fn parse_polls(text: &str) -> Vec<PollsRow> {
     text.lines().skip(1).filter_map(parse_polls_row).collect()
 }
 
 fn parse_polls_row(line: &str) -> Option<PollsRow> {
     let f: Vec<&str> = line.trim().split(',').collect();
-    let [rt, _, p, c, cap, peer, mps, sp, sw, sx, rp, rw, rx] = f[..] else {
-        return None;
+    let (rt, p, c, cap, peer, mps, sp, sw, sx, rp, rw, rx, hand_offs) = match f[..] {
+        [rt, _, p, c, cap, peer, mps, sp, sw, sx, rp, rw, rx] => {
+            (rt, p, c, cap, peer, mps, sp, sw, sx, rp, rw, rx, "")
+        }
+        [rt, _, p, c, cap, peer, mps, sp, sw, sx, rp, rw, rx, h] => {
+            (rt, p, c, cap, peer, mps, sp, sw, sx, rp, rw, rx, h)
+        }
+        _ => return None,
     };
     Some(PollsRow {
         runtime: rt.to_string(),
@@ -115,6 +123,7 @@ fn parse_polls_row(line: &str) -> Option<PollsRow> {
         msgs_per_sec: mps.parse().unwrap_or(f64::NAN),
         send: [sp, sw, sx].map(String::from),
         recv: [rp, rw, rx].map(String::from),
+        hand_offs_begun: hand_offs.to_string(),
     })
 }
 
@@ -202,5 +211,17 @@ mod tests {
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].scenario.consumers, 4);
         assert_eq!(rows[0].recv[2], "0.100");
+        assert_eq!(rows[0].hand_offs_begun, "");
+    }
+
+    #[test]
+    fn parses_the_hand_off_count_when_present() {
+        let csv = "header\n\
+            current_thread,4x4,4,4,16,ours,4000000,0.500,0.400,0.100,0.700,0.600,0.100,3\n\
+            current_thread,4x4,4,4,16,kanal,4000000,0.500,0.400,0.100,0.700,0.600,0.100,\n";
+        let rows = parse_polls(csv);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].hand_offs_begun, "3");
+        assert_eq!(rows[1].hand_offs_begun, "");
     }
 }
