@@ -198,6 +198,7 @@ impl<T> Storage<T> {
         dispatch!(self, s => s.len() > s.promised())
     }
 }
+
 /// Who moves a word: a newcomer, which must leave reserved slots and promised values alone and give way to a
 /// queue of waiters, or the holder of a reservation (a promise), which uses it up.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
