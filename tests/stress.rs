@@ -17,7 +17,7 @@ use common::runtime::run_with_deadline;
 use tokio_mpmc::{Queue, SendError, TryRecvError, TrySendError};
 
 /// Far longer than any run takes; only reached if a task waits forever.
-const DEADLINE: Duration = Duration::from_secs(60);
+const DEADLINE: Duration = Duration::from_secs(180);
 
 fn item(producer: usize, seq: usize) -> u64 {
     ((producer as u64) << 32) | seq as u64
@@ -205,22 +205,32 @@ fn len_never_exceeds_capacity_as_seen_from_another_thread() {
     let capacity = 1;
     let queue = Queue::new(capacity);
     let done = Arc::new(AtomicBool::new(false));
+    let started = Arc::new(AtomicBool::new(false));
     let sampler = {
         let queue = queue.clone();
-        let done = Arc::clone(&done);
+        let (done, started) = (Arc::clone(&done), Arc::clone(&started));
         std::thread::spawn(move || {
             let (mut samples, mut max_len) = (0usize, 0usize);
-            while !done.load(Ordering::Acquire) {
+            // At least one sample, and the first one before the run begins (the main thread waits for it):
+            // a sampler the OS started late would otherwise sample nothing of the run.
+            loop {
                 let len = queue.len();
                 assert!(len <= capacity, "len {len} > capacity {capacity}");
                 assert!(!(queue.is_full() && queue.capacity() != capacity));
                 max_len = max_len.max(len);
                 samples += 1;
+                started.store(true, Ordering::Release);
+                if done.load(Ordering::Acquire) {
+                    break;
+                }
                 std::thread::yield_now();
             }
             (samples, max_len)
         })
     };
+    while !started.load(Ordering::Acquire) {
+        std::thread::yield_now();
+    }
     {
         let queue = queue.clone();
         run(async move {
