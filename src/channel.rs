@@ -409,7 +409,8 @@ impl<T> Sender<T> {
     ///
     /// # Errors
     ///
-    /// [`SendError`] if the channel is closed before a slot was granted.
+    /// [`SendError`] if the channel is closed before this future took its slot (a slot handed to it while it
+    /// waited, see I8, and not taken yet goes back on close).
     ///
     /// # Cancel safety
     ///
@@ -429,7 +430,9 @@ impl<T> Sender<T> {
         ReserveFuture::new(&self.shared)
     }
 
-    /// Holds a free slot if there is one now (and no sender waits for it).
+    /// Holds a free slot if there is one now. As every call that does not wait, it may take a slot before a
+    /// waiting sender that was woken for it (see I8 in the crate docs), except while slots are handed to
+    /// waiting senders: then it gives way and answers `Full`.
     ///
     /// # Errors
     ///
@@ -455,7 +458,8 @@ impl<T> Sender<T> {
     ///
     /// # Errors
     ///
-    /// [`SendError`] if the channel is closed before a slot was granted; the sender is dropped.
+    /// [`SendError`] if the channel is closed before this future took its slot (a slot handed to it while it
+    /// waited, see I8, and not taken yet goes back on close); the sender is dropped.
     ///
     /// # Cancel safety
     ///
@@ -504,8 +508,9 @@ impl<T> Sender<T> {
     ///
     /// # Errors
     ///
-    /// [`SendError`] if the channel is closed before the slots were granted, and at once if `n` is above the
-    /// capacity (it could never be granted), as tokio's.
+    /// [`SendError`] if the channel is closed before this future took its slots (slots handed to it while it
+    /// waited and not taken yet go back on close), and at once if `n` is above the capacity (it could
+    /// never be granted), as tokio's.
     ///
     /// # Cancel safety
     ///

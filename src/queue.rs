@@ -422,7 +422,8 @@ impl<T> Queue<T> {
     ///
     /// # Errors
     ///
-    /// [`SendError`] if the queue is closed before a slot was granted.
+    /// [`SendError`] if the queue is closed before this future took its slot (a slot handed to it while it
+    /// waited, see I8, and not taken yet goes back on close).
     ///
     /// # Cancel safety
     ///
@@ -442,7 +443,9 @@ impl<T> Queue<T> {
         ReserveFuture::new(&self.shared)
     }
 
-    /// Holds a free slot if there is one now (and no sender waits for it).
+    /// Holds a free slot if there is one now. As every call that does not wait, it may take a slot before a
+    /// waiting sender that was woken for it (see I8 in the crate docs), except while slots are handed to
+    /// waiting senders: then it gives way and answers `Full`.
     ///
     /// # Errors
     ///
@@ -467,8 +470,8 @@ impl<T> Queue<T> {
     ///
     /// # Errors
     ///
-    /// [`SendError`] if the queue is closed before the slots were granted, and at once if `n` is above the
-    /// capacity.
+    /// [`SendError`] if the queue is closed before this future took its slots (slots handed to it while it
+    /// waited and not taken yet go back on close), and at once if `n` is above the capacity.
     ///
     /// # Cancel safety
     ///
