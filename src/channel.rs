@@ -19,7 +19,8 @@ use crate::waiters::WaiterId;
 
 /// Creates a bounded multi-producer multi-consumer channel holding at most `capacity` values.
 ///
-/// Up to a capacity of 65,536 the buffer is allocated here, once, and sending and receiving never allocate.
+/// Up to a capacity of 65,536 the buffer is allocated here, once, and sending and receiving allocate nothing
+/// more (a task that waits stores its waker in a list that grows to the most waiters seen at once).
 /// Above it, values live in blocks of 31 allocated as the channel fills and given back as it drains (as in
 /// [`unbounded_channel`]): memory follows occupancy.
 ///

@@ -160,9 +160,11 @@
 //!
 //! # Allocation
 //!
-//! The buffer is allocated once by [`channel`] / [`Queue::new`]. Sending and receiving allocate nothing while
-//! no task has to wait; a task that waits stores its waker in a list that grows to the largest number of
-//! simultaneous waiters and is reused from then on.
+//! Up to a capacity of 65,536, the buffer is allocated once by [`channel`] / [`Queue::new`]; above it, and
+//! unbounded, values live in blocks of 31 allocated as the channel fills and given back as it drains (see
+//! [`unbounded_channel`]). Beyond that, sending and receiving allocate nothing while no task has to wait; a
+//! task that waits stores its waker in a list that grows to the largest number of simultaneous waiters and is
+//! reused from then on.
 #![deny(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
