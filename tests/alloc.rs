@@ -10,9 +10,9 @@
 //! - `try_send` / `try_receive`: 0 allocations per message.
 //! - `send().await` / `receive().await` that complete without waiting: 0 per message.
 //! - A wait (a future that returns `Pending`, is woken, and completes; or is cancelled): 0 in the
-//!   steady state. The waiter list is a `VecDeque<(WaiterId, Waker)>` per side, so waiting
-//!   allocates only when more futures wait at once than ever before on that queue: the deque
-//!   doubles, so a queue on which at most W futures ever wait at once pays at most
+//!   steady state. The waiter list is a slab of nodes per side (freed nodes are reused), so
+//!   waiting allocates only when more futures wait at once than ever before on that queue: the
+//!   slab's vector doubles, so a queue on which at most W futures ever wait at once pays at most
 //!   ⌈log2 W⌉ + 1 allocations per side over its whole life (measured: 5 for W = 64), and 0 per
 //!   wait after that. Cloning a tokio or `Arc`-based `Waker` into the list does not allocate.
 //! - End to end on tokio (a consumer task that waits for every message): a few allocations per

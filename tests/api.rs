@@ -8,7 +8,9 @@ use std::error::Error;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Barrier};
 
-use tokio_mpmc::{Queue, QueueError, SendError, TryRecvError, TrySendError};
+use tokio_mpmc::{
+    Queue, QueueError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};
 
 /// An item type that implements neither `Debug` nor `Clone`: every API must work without them.
 #[derive(PartialEq, Eq)]
@@ -479,6 +481,32 @@ fn try_send_error_variants_give_their_value_back_and_say_which_they_are() {
     assert_eq!(closed.to_string(), "sending on a closed queue");
     assert_eq!(format!("{closed:?}"), "Closed(..)");
     assert!(closed.into_inner() == Opaque(2));
+}
+
+#[test]
+fn timeout_errors_give_their_value_back_and_format_without_item_debug() {
+    let timeout = SendTimeoutError::Timeout(Opaque(1));
+    assert!(timeout.is_timeout() && !timeout.is_closed());
+    assert_eq!(timeout.to_string(), "timed out waiting on send operation");
+    assert_eq!(format!("{timeout:?}"), "Timeout(..)");
+    assert!(timeout.source().is_none());
+    assert!(timeout.into_inner() == Opaque(1));
+
+    let closed = SendTimeoutError::Closed(Opaque(2));
+    assert!(closed.is_closed() && !closed.is_timeout());
+    assert_eq!(closed.to_string(), "sending on a closed queue");
+    assert_eq!(format!("{closed:?}"), "Closed(..)");
+    assert!(closed.into_inner() == Opaque(2));
+
+    assert_eq!(
+        RecvTimeoutError::Timeout.to_string(),
+        "timed out waiting on receive operation"
+    );
+    assert_eq!(
+        RecvTimeoutError::Closed.to_string(),
+        "receiving on a closed queue"
+    );
+    assert_eq!(format!("{:?}", RecvTimeoutError::Timeout), "Timeout");
 }
 
 #[test]

@@ -9,6 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::panic::{panic_message, panic_message_of};
+use futures::FutureExt;
 use tokio_mpmc::{Queue, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, channel};
 use tokio_test::task::spawn;
 use tokio_test::{assert_pending, assert_ready_eq};
@@ -607,6 +608,97 @@ async fn queue_send_timeout_and_receive_timeout_follow_the_same_rules() {
         Err(RecvTimeoutError::Closed)
     );
     assert_eq!(start.elapsed(), Duration::from_secs(2));
+}
+
+// Cancel safety, as the plain futures' `woken_*_future_dropped_before_polling_passes_its_wakeup_on` in
+// tests/wakeups.rs: a timed wait woken for a unit and dropped before it runs passes the wake-up on.
+
+#[tokio::test(start_paused = true)]
+async fn a_woken_send_timeout_dropped_before_it_runs_passes_its_wake_up_on() {
+    let (tx, rx) = channel(1);
+    tx.try_send(0).unwrap();
+    let mut timed = spawn(tx.send_timeout(1, LONG));
+    let mut next = spawn(tx.send(2));
+    assert_pending!(timed.poll());
+    assert_pending!(next.poll());
+    assert_eq!(rx.try_recv(), Ok(0));
+    assert!(timed.is_woken() && !next.is_woken());
+    drop(timed);
+    assert!(next.is_woken(), "the dropped timed send's wake-up was lost");
+    assert_ready_eq!(next.poll(), Ok(()));
+    assert_eq!(rx.try_recv(), Ok(2));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty), "it sent nothing");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_woken_recv_timeout_dropped_before_it_runs_passes_its_wake_up_on() {
+    let (tx, rx) = channel(1);
+    let mut timed = spawn(rx.recv_timeout(LONG));
+    let mut next = spawn(rx.recv());
+    assert_pending!(timed.poll());
+    assert_pending!(next.poll());
+    tx.try_send(1).unwrap();
+    assert!(timed.is_woken() && !next.is_woken());
+    drop(timed);
+    assert!(
+        next.is_woken(),
+        "the dropped timed receive's wake-up was lost"
+    );
+    assert_ready_eq!(next.poll(), Some(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_queues_woken_timeout_futures_dropped_before_they_run_pass_their_wake_ups_on() {
+    let queue = Queue::new(1);
+    queue.try_send(0).unwrap();
+    let mut timed = spawn(queue.send_timeout(1, LONG));
+    let mut next = spawn(queue.send(2));
+    assert_pending!(timed.poll());
+    assert_pending!(next.poll());
+    assert_eq!(queue.try_receive(), Ok(0));
+    assert!(timed.is_woken() && !next.is_woken());
+    drop(timed);
+    assert!(
+        next.is_woken(),
+        "the dropped send_timeout's wake-up was lost"
+    );
+    assert_ready_eq!(next.poll(), Ok(()));
+    assert_eq!(queue.try_receive(), Ok(2));
+
+    let mut timed = spawn(queue.receive_timeout(LONG));
+    let mut next = spawn(queue.receive());
+    assert_pending!(timed.poll());
+    assert_pending!(next.poll());
+    queue.try_send(3).unwrap();
+    assert!(timed.is_woken() && !next.is_woken());
+    drop(timed);
+    assert!(
+        next.is_woken(),
+        "the dropped receive_timeout's wake-up was lost"
+    );
+    assert_ready_eq!(next.poll(), Ok(Some(3)));
+}
+
+// `# Panics`: outside a runtime with the timer, as `tokio::time::sleep` (whose messages these are). Both wait
+// (full, empty), so the timer is needed whatever the order of the try and the timer.
+
+#[test]
+#[should_panic(expected = "must be called from the context of a Tokio 1.x runtime")]
+fn send_timeout_outside_a_runtime_panics_as_tokio_sleep_does() {
+    let (tx, _rx) = channel(1);
+    tx.try_send(1).unwrap();
+    let _ = tx.send_timeout(2, LONG).now_or_never();
+}
+
+#[test]
+#[should_panic(expected = "timers are disabled")]
+fn recv_timeout_on_a_runtime_without_the_timer_panics_as_tokio_sleep_does() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let _entered = runtime.enter();
+    let (_tx, rx) = channel::<u8>(1);
+    let _ = rx.recv_timeout(LONG).now_or_never();
 }
 
 // ---------------------------------------------------------------------------------------------------------

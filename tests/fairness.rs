@@ -44,6 +44,12 @@ fn a_sender_overtaken_bound_times_is_handed_the_next_slot() {
         Err(TrySendError::Full(7)),
         "after {BOUND} overtakes the slot is the waiting sender's"
     );
+    // A reservation that does not wait gives way as a plain `try_send` does.
+    assert_eq!(
+        queue.try_reserve().map(drop),
+        Err(TrySendError::Full(())),
+        "after {BOUND} overtakes try_reserve must not take the waiting sender's slot"
+    );
     assert_ready_eq!(waiting.poll(), Ok(()));
     assert_eq!(queue.try_receive(), Ok(99));
     queue.try_send(100).unwrap();
@@ -108,6 +114,53 @@ fn a_receiver_dropped_with_a_value_handed_to_it_passes_the_value_on() {
     drop(overtaken);
     assert!(next.is_woken());
     assert_ready_eq!(next.poll(), Ok(Some(7)));
+}
+
+/// Cancel safety of every waiting send in hand-off mode: a slot granted to an overtaken `send`, `reserve` or
+/// `reserve_many(1)` that is dropped before it runs goes to the next waiting sender.
+#[test]
+fn a_sender_dropped_with_a_slot_handed_to_it_passes_the_slot_on() {
+    use std::future::Future;
+    use std::pin::Pin;
+    for kind in ["send", "reserve", "reserve_many(1)"] {
+        let queue = Queue::new(1);
+        queue.try_send(0).unwrap();
+        let overtaken: Pin<Box<dyn Future<Output = ()> + '_>> = match kind {
+            "send" => Box::pin(async { queue.send(99).await.unwrap() }),
+            "reserve" => Box::pin(async { queue.reserve().await.unwrap().send(99) }),
+            _ => Box::pin(async {
+                queue
+                    .reserve_many(1)
+                    .await
+                    .unwrap()
+                    .next()
+                    .unwrap()
+                    .send(99)
+            }),
+        };
+        let mut overtaken = spawn(overtaken);
+        assert_pending!(overtaken.poll());
+        overtake_send(&queue, &mut overtaken, BOUND);
+        let mut next = spawn(queue.send(7));
+        assert_pending!(next.poll());
+        // This receive grants the freed slot to the overtaken waiter, which is dropped before it runs.
+        assert_eq!(queue.try_receive(), Ok(BOUND));
+        assert!(overtaken.is_woken() && !next.is_woken(), "{kind}");
+        assert_eq!(
+            queue.try_send(5),
+            Err(TrySendError::Full(5)),
+            "{kind}: the slot is granted"
+        );
+        drop(overtaken);
+        assert!(
+            next.is_woken(),
+            "{kind}: the granted slot was not passed on"
+        );
+        assert_ready_eq!(next.poll(), Ok(()));
+        assert_eq!(queue.try_receive(), Ok(7), "{kind}");
+        // Nothing was lost: the slot is free again.
+        queue.try_send(8).unwrap();
+    }
 }
 
 #[test]

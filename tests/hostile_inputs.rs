@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use common::drop_ledger::{DropLedger, Tracked};
 use common::waker::counting_waker;
-use tokio_mpmc::{Queue, TrySendError};
+use tokio_mpmc::{Queue, SendError, TryRecvError, TrySendError};
 
 /// Runs `body` on its own thread and fails the test if it does not finish within 10 s: a lock taken twice by
 /// one thread hangs for ever, and a hung test must fail, not stall the suite.
@@ -168,6 +168,47 @@ fn close_wakes_every_waiter_even_when_one_waker_panics() {
     assert_eq!(poll(&mut second, Waker::noop()), Poll::Ready(Ok(None)));
 }
 
+/// The same across a channel's lists: `close()` wakes the senders first, so a sender's panicking waker is the
+/// one that could strand the rest. The other sender gets its value back, the `closed()` waiter and the receiver
+/// are woken, and a value sent afterwards through a permit held before the close is still received.
+#[test]
+fn close_wakes_both_sides_and_closed_waiters_even_when_a_senders_waker_panics() {
+    let (tx, rx) = tokio_mpmc::channel(1);
+    // The permit holds the one slot: full with nothing inside, so senders and a receiver both wait.
+    let permit = tx.try_reserve().unwrap();
+    let panicking = Waker::from(Arc::new(PanicsOnWake));
+    let (second_wakes, second_waker) = counting_waker();
+    let (closed_wakes, closed_waker) = counting_waker();
+    let (receive_wakes, receive_waker) = counting_waker();
+    let mut first = Box::pin(tx.send(1));
+    let mut second = Box::pin(tx.send(2));
+    let mut closed = Box::pin(tx.closed());
+    let mut receive = Box::pin(rx.recv());
+    assert!(poll(&mut first, &panicking).is_pending());
+    assert!(poll(&mut second, &second_waker).is_pending());
+    assert!(poll(&mut closed, &closed_waker).is_pending());
+    assert!(poll(&mut receive, &receive_waker).is_pending());
+    let panic = catch_unwind(AssertUnwindSafe(|| tx.close())).unwrap_err();
+    assert_eq!(panic.downcast_ref(), Some(&"a user waker panicked"));
+    assert_eq!(second_wakes.wakes(), 1, "the other sender was not woken");
+    assert_eq!(closed_wakes.wakes(), 1, "the closed() waiter was not woken");
+    assert_eq!(receive_wakes.wakes(), 1, "the receiver was not woken");
+    assert_eq!(
+        poll(&mut second, Waker::noop()),
+        Poll::Ready(Err(SendError(2)))
+    );
+    assert_eq!(
+        poll(&mut first, Waker::noop()),
+        Poll::Ready(Err(SendError(1)))
+    );
+    assert_eq!(poll(&mut closed, Waker::noop()), Poll::Ready(()));
+    // The held permit may still send: the receiver waits for its value, then the channel is over.
+    assert!(poll(&mut receive, &receive_waker).is_pending());
+    permit.send(7);
+    assert_eq!(poll(&mut receive, Waker::noop()), Poll::Ready(Some(7)));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+}
+
 /// A value that counts its drops in a [`DropLedger`] and, if told to, panics in `Drop`.
 struct Fragile {
     /// Dropped, so counted, after `drop` returns or while it unwinds: a panic in `drop` still counts.
@@ -293,6 +334,22 @@ fn a_capacity_beyond_the_index_words_panics_before_allocating() {
     assert_panics_at_this_line!(Queue::<u8>::new(1 << 39));
     #[cfg(target_pointer_width = "32")]
     assert_panics_at_this_line!(Queue::<u8>::new(1 << 23));
+}
+
+#[test]
+fn the_largest_documented_capacity_is_accepted_and_works() {
+    #[cfg(target_pointer_width = "64")]
+    let largest = (1 << 39) - 1;
+    #[cfg(target_pointer_width = "32")]
+    let largest = (1 << 23) - 1;
+    let queue = Queue::<u8>::new(largest);
+    assert_eq!(queue.capacity(), largest);
+    queue.try_send(1).unwrap();
+    assert_eq!(queue.try_receive(), Ok(1));
+    let (tx, rx) = tokio_mpmc::channel::<u8>(largest);
+    assert_eq!(tx.capacity(), Some(largest));
+    tx.try_send(2).unwrap();
+    assert_eq!(rx.try_recv(), Ok(2));
 }
 
 #[test]

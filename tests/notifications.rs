@@ -1,8 +1,8 @@
 #![cfg(not(any(loom, shuttle)))]
 //! How many waiters a freed unit wakes (issue 20): on a current-thread runtime one notification per side is
 //! out at a time, and units freed meanwhile are left to the notified waiter, which passes the notification on
-//! when it leaves one free; elsewhere (a multi-thread runtime, no runtime) one waiter per unit, as
-//! `tests/wakeups.rs` checks off a runtime. A notified
+//! when it leaves one free; elsewhere (a multi-thread runtime, no runtime) one waiter per unit, as the
+//! `on_a_multi_thread_runtime_*` tests check here and `tests/wakeups.rs` off a runtime. A notified
 //! future that never comes back delays its side by at most twice the capacity (one block and the patience
 //! when unbounded). Futures are polled by hand inside a
 //! runtime's context, so every test states exactly who is woken by what.
@@ -75,6 +75,54 @@ fn on_a_current_thread_runtime_a_burst_of_sends_wakes_one_receiver_who_passes_it
     assert_ready_eq!(receivers[1].poll(), Ok(Some(1)));
     assert!(receivers[2].is_woken());
     assert_ready_eq!(receivers[2].poll(), Ok(Some(2)));
+}
+
+/// A multi-thread runtime, entered: registrations read its flavour (one worker is enough for that).
+fn multi_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap()
+}
+
+// The two below are the multi-thread side of the two above: no throttle, one waiter woken per unit.
+
+#[test]
+fn on_a_multi_thread_runtime_each_free_slot_wakes_a_distinct_sender() {
+    let runtime = multi_thread();
+    let _entered = runtime.enter();
+    let queue = Queue::new(2);
+    queue.try_send(0).unwrap();
+    queue.try_send(1).unwrap();
+    let mut senders: Vec<_> = (2..5).map(|value| spawn(queue.send(value))).collect();
+    for send in &mut senders {
+        assert_pending!(send.poll());
+    }
+    assert_eq!(queue.try_receive(), Ok(0));
+    assert_eq!(queue.try_receive(), Ok(1));
+    let woken: Vec<bool> = senders.iter().map(|send| send.is_woken()).collect();
+    assert_eq!(woken, [true, true, false], "one wake-up per slot");
+    assert_ready_eq!(senders[0].poll(), Ok(()));
+    assert_ready_eq!(senders[1].poll(), Ok(()));
+    assert_pending!(senders[2].poll());
+}
+
+#[test]
+fn on_a_multi_thread_runtime_each_value_wakes_a_distinct_receiver() {
+    let runtime = multi_thread();
+    let _entered = runtime.enter();
+    let queue = Queue::new(4);
+    let mut receivers: Vec<_> = (0..3).map(|_| spawn(queue.receive())).collect();
+    for receive in &mut receivers {
+        assert_pending!(receive.poll());
+    }
+    queue.try_send(10).unwrap();
+    queue.try_send(11).unwrap();
+    let woken: Vec<bool> = receivers.iter().map(|r| r.is_woken()).collect();
+    assert_eq!(woken, [true, true, false], "one wake-up per value");
+    assert_ready_eq!(receivers[0].poll(), Ok(Some(10)));
+    assert_ready_eq!(receivers[1].poll(), Ok(Some(11)));
+    assert_pending!(receivers[2].poll());
 }
 
 #[test]

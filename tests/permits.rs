@@ -5,8 +5,11 @@
 
 mod common;
 
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
 use common::drop_ledger::DropLedger;
-use futures::{FutureExt, SinkExt};
+use futures::{FutureExt, Sink, SinkExt};
 use tokio_mpmc::{Queue, SendError, TryRecvError, TrySendError, channel};
 use tokio_test::task::spawn;
 use tokio_test::{assert_pending, assert_ready, assert_ready_eq};
@@ -208,6 +211,25 @@ fn owned_permits_give_the_sender_back() {
 }
 
 #[test]
+fn owned_reservations_fail_on_a_closed_channel_and_the_try_gives_the_sender_back() {
+    let (tx, _rx) = channel::<u8>(1);
+    let other = tx.clone();
+    tx.close();
+    let tx = match tx.try_reserve_owned() {
+        Err(TrySendError::Closed(tx)) => tx,
+        other => panic!("expected Closed with the sender back, got {other:?}"),
+    };
+    assert!(tx.same_channel(&other));
+    assert_eq!(other.sender_count(), 2, "the sender given back is alive");
+    assert!(tx.reserve_owned().now_or_never().unwrap().is_err());
+    assert_eq!(
+        other.sender_count(),
+        1,
+        "the failed reserve_owned dropped its sender"
+    );
+}
+
+#[test]
 fn the_sink_sends_in_order_and_its_close_drops_the_sender() {
     let (tx, rx) = channel(2);
     let mut sink = tx.into_sink();
@@ -253,6 +275,43 @@ fn a_cancelled_sink_send_gives_its_held_slot_back() {
     assert!(other.try_send(1).is_err(), "the sink holds the slot");
     drop(sink);
     other.try_send(1).unwrap();
+}
+
+#[test]
+fn closing_the_sink_gives_its_held_slot_to_a_waiting_sender() {
+    let (tx, rx) = channel(1);
+    let other = tx.clone();
+    let mut sink = tx.into_sink();
+    let mut cx = Context::from_waker(Waker::noop());
+    assert_eq!(Pin::new(&mut sink).poll_ready(&mut cx), Poll::Ready(Ok(())));
+    let mut waiting = spawn(other.send(1));
+    assert_pending!(waiting.poll());
+    assert_eq!(Pin::new(&mut sink).poll_close(&mut cx), Poll::Ready(Ok(())));
+    assert!(
+        waiting.is_woken(),
+        "the slot the sink held was not given back"
+    );
+    assert_ready_eq!(waiting.poll(), Ok(()));
+    assert_eq!(rx.try_recv(), Ok(1));
+}
+
+#[test]
+#[should_panic(expected = "start_send called without a successful poll_ready")]
+fn the_sinks_start_send_without_poll_ready_panics() {
+    let (tx, _rx) = channel(1);
+    let mut sink = tx.into_sink();
+    let _ = Pin::new(&mut sink).start_send(1);
+}
+
+#[test]
+#[should_panic(expected = "start_send called without a successful poll_ready")]
+fn the_sinks_start_send_after_poll_close_panics() {
+    let (tx, _rx) = channel(1);
+    let mut sink = tx.into_sink();
+    let mut cx = Context::from_waker(Waker::noop());
+    assert_eq!(Pin::new(&mut sink).poll_ready(&mut cx), Poll::Ready(Ok(())));
+    assert_eq!(Pin::new(&mut sink).poll_close(&mut cx), Poll::Ready(Ok(())));
+    let _ = Pin::new(&mut sink).start_send(1);
 }
 
 fn tx_full(tx: &tokio_mpmc::Sender<u8>) {

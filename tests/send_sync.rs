@@ -129,6 +129,7 @@ fn errors_are_thread_safe_error_values_without_item_debug() {
     struct NoDebug;
     require_static_error::<SendError<NoDebug>>();
     require_static_error::<TrySendError<NoDebug>>();
+    require_static_error::<SendTimeoutError<NoDebug>>();
     require_unpin::<SendError<String>>();
     require_unpin::<TrySendError<String>>();
     require_unpin::<QueueError>();
