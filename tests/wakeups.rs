@@ -268,6 +268,57 @@ fn each_free_slot_wakes_a_distinct_sender() {
     assert_eq!(queue.try_receive(), Ok(3));
 }
 
+/// Slots freed together (one `receive_many`, one dropped batch of permits) wake as many waiting senders as
+/// there are slots, no fewer (each left to a pass-on) and no more, past the eight wakers one round of the
+/// serve collects.
+#[test]
+fn a_batch_of_freed_slots_wakes_one_sender_per_slot() {
+    for freed in [3, 10] {
+        let capacity = 12;
+        let queue = Queue::new(capacity);
+        for value in 0..capacity {
+            queue.try_send(value).unwrap();
+        }
+        let mut senders: Vec<_> = (0..freed + 2).map(|i| spawn(queue.send(100 + i))).collect();
+        for send in &mut senders {
+            assert_pending!(send.poll());
+        }
+        let mut taken = Vec::new();
+        assert_ready_eq!(spawn(queue.receive_many(&mut taken, freed)).poll(), freed);
+        let woken = senders.iter().filter(|send| send.is_woken()).count();
+        assert_eq!(woken, freed, "{freed} slots freed by one receive_many");
+        let first_unwoken = senders.iter().position(|send| !send.is_woken());
+        assert_eq!(first_unwoken, Some(freed), "the oldest are woken");
+        for send in &mut senders[..freed] {
+            assert_ready_eq!(send.poll(), Ok(()));
+        }
+        assert_pending!(senders[freed].poll());
+    }
+}
+
+#[test]
+fn a_dropped_batch_of_permits_wakes_one_sender_per_slot() {
+    for freed in [3, 10] {
+        let queue = Queue::<usize>::new(12);
+        let permits = queue.try_reserve_many(freed).unwrap();
+        for value in 0..12 - freed {
+            queue.try_send(value).unwrap();
+        }
+        let mut senders: Vec<_> = (0..freed + 4).map(|i| spawn(queue.send(100 + i))).collect();
+        for send in &mut senders {
+            assert_pending!(send.poll());
+        }
+        drop(permits);
+        let woken: Vec<bool> = senders.iter().map(|send| send.is_woken()).collect();
+        let expected: Vec<bool> = (0..freed + 4).map(|i| i < freed).collect();
+        assert_eq!(woken, expected, "{freed} slots given back at once");
+        for send in &mut senders[..freed] {
+            assert_ready_eq!(send.poll(), Ok(()));
+        }
+        assert_pending!(senders[freed].poll());
+    }
+}
+
 #[test]
 fn repolling_a_pending_receiver_keeps_a_single_place_in_line() {
     let queue = Queue::new(2);
