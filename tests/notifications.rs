@@ -7,6 +7,8 @@
 //! when unbounded). Futures are polled by hand inside a
 //! runtime's context, so every test states exactly who is woken by what.
 
+mod common;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -91,38 +93,14 @@ fn multi_thread() -> tokio::runtime::Runtime {
 fn on_a_multi_thread_runtime_each_free_slot_wakes_a_distinct_sender() {
     let runtime = multi_thread();
     let _entered = runtime.enter();
-    let queue = Queue::new(2);
-    queue.try_send(0).unwrap();
-    queue.try_send(1).unwrap();
-    let mut senders: Vec<_> = (2..5).map(|value| spawn(queue.send(value))).collect();
-    for send in &mut senders {
-        assert_pending!(send.poll());
-    }
-    assert_eq!(queue.try_receive(), Ok(0));
-    assert_eq!(queue.try_receive(), Ok(1));
-    let woken: Vec<bool> = senders.iter().map(|send| send.is_woken()).collect();
-    assert_eq!(woken, [true, true, false], "one wake-up per slot");
-    assert_ready_eq!(senders[0].poll(), Ok(()));
-    assert_ready_eq!(senders[1].poll(), Ok(()));
-    assert_pending!(senders[2].poll());
+    common::one_wake_per_unit::each_free_slot_wakes_a_distinct_sender();
 }
 
 #[test]
 fn on_a_multi_thread_runtime_each_value_wakes_a_distinct_receiver() {
     let runtime = multi_thread();
     let _entered = runtime.enter();
-    let queue = Queue::new(4);
-    let mut receivers: Vec<_> = (0..3).map(|_| spawn(queue.receive())).collect();
-    for receive in &mut receivers {
-        assert_pending!(receive.poll());
-    }
-    queue.try_send(10).unwrap();
-    queue.try_send(11).unwrap();
-    let woken: Vec<bool> = receivers.iter().map(|r| r.is_woken()).collect();
-    assert_eq!(woken, [true, true, false], "one wake-up per value");
-    assert_ready_eq!(receivers[0].poll(), Ok(Some(10)));
-    assert_ready_eq!(receivers[1].poll(), Ok(Some(11)));
-    assert_pending!(receivers[2].poll());
+    common::one_wake_per_unit::each_value_wakes_a_distinct_receiver();
 }
 
 #[test]

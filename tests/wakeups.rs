@@ -233,39 +233,12 @@ fn pending_senders_are_served_in_registration_order() {
 
 #[test]
 fn each_item_wakes_a_distinct_receiver() {
-    let queue = Queue::new(4);
-    let mut receivers: Vec<_> = (0..3).map(|_| spawn(queue.receive())).collect();
-    for receive in &mut receivers {
-        assert_pending!(receive.poll());
-    }
-    // Two items before anyone runs: the first two waiters must both be woken, not the first one twice.
-    queue.try_send(10).unwrap();
-    queue.try_send(11).unwrap();
-    let woken: Vec<bool> = receivers.iter().map(|receive| receive.is_woken()).collect();
-    assert_eq!(woken, [true, true, false]);
-    assert_ready_eq!(receivers[0].poll(), Ok(Some(10)));
-    assert_ready_eq!(receivers[1].poll(), Ok(Some(11)));
-    assert_pending!(receivers[2].poll());
+    common::one_wake_per_unit::each_value_wakes_a_distinct_receiver();
 }
 
 #[test]
 fn each_free_slot_wakes_a_distinct_sender() {
-    let queue = Queue::new(2);
-    queue.try_send(0).unwrap();
-    queue.try_send(1).unwrap();
-    let mut senders: Vec<_> = (2..5).map(|i| spawn(queue.send(i))).collect();
-    for send in &mut senders {
-        assert_pending!(send.poll());
-    }
-    assert_eq!(queue.try_receive(), Ok(0));
-    assert_eq!(queue.try_receive(), Ok(1));
-    let woken: Vec<bool> = senders.iter().map(|send| send.is_woken()).collect();
-    assert_eq!(woken, [true, true, false]);
-    assert_ready_eq!(senders[0].poll(), Ok(()));
-    assert_ready_eq!(senders[1].poll(), Ok(()));
-    assert_pending!(senders[2].poll());
-    assert_eq!(queue.try_receive(), Ok(2));
-    assert_eq!(queue.try_receive(), Ok(3));
+    common::one_wake_per_unit::each_free_slot_wakes_a_distinct_sender();
 }
 
 /// Slots freed together (one `receive_many`, one dropped batch of permits) wake as many waiting senders as

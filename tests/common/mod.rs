@@ -1,6 +1,7 @@
 //! What the test files share: a counting waker ([`waker`]), a drop ledger ([`drop_ledger`]), a runtime
 //! that fails a hung run ([`runtime`]), the message of a panic ([`panic`]), a history of calls and its check
-//! against the sequential FIFO queue ([`history`]), overtaking a waiter by hand ([`overtake`]), and, for the
+//! against the sequential FIFO queue ([`history`]), overtaking a waiter by hand ([`overtake`]), one wake-up per
+//! freed unit ([`one_wake_per_unit`]), and, for the
 //! property tests, the case count and where failure seeds are kept.
 
 // Each test binary compiles this module for the few helpers it uses: the others are dead code there.
@@ -8,6 +9,7 @@
 
 pub mod drop_ledger;
 pub mod history;
+pub mod one_wake_per_unit;
 pub mod overtake;
 pub mod panic;
 pub mod runtime;
