@@ -54,9 +54,10 @@ impl<T> Queue<T> {
     /// Creates an empty queue that holds at most `capacity` values.
     ///
     /// Up to a capacity of 65,536 the buffer is allocated here, once, and sending and receiving allocate nothing
-    /// more (a task that waits stores its waker in a list that grows to the most waiters seen at once). Above it, values live in blocks of 31 allocated as the queue fills and given back as it
-    /// drains (a drained queue keeps at most two): memory follows occupancy, and creating a queue of 2^24 costs
-    /// one block instead of every slot.
+    /// more (a task that waits stores its waker in a list that grows to the most waiters seen at once). Above
+    /// it, values live in blocks of 31 allocated as the queue fills and given back as it drains (a drained queue
+    /// keeps at most two): memory follows occupancy, and creating a queue of 2^24 costs one block instead of
+    /// every slot.
     ///
     /// # Panics
     ///
