@@ -86,18 +86,28 @@ fn a_receiver_overtaken_less_than_the_bound_is_only_notified() {
 
 #[test]
 fn close_gives_back_a_slot_granted_to_a_sender_that_has_not_run_yet() {
-    let queue = Queue::new(1);
-    queue.try_send(0).unwrap();
-    let mut waiting = spawn(queue.send(99));
-    assert_pending!(waiting.poll());
-    overtake_send(&queue, &mut waiting, BOUND);
-    // This receive grants the freed slot to the overtaken sender, which has not run yet when the queue closes.
-    assert_eq!(queue.try_receive(), Ok(BOUND));
-    assert!(waiting.is_woken());
-    queue.close();
-    // The grant went back with the close: the queue is closed and drained, not waiting for a send.
-    assert_eq!(queue.try_receive(), Err(TryRecvError::Closed));
-    assert_ready_eq!(waiting.poll(), Err(tokio_mpmc::SendError(99)));
+    use std::future::Future;
+    use std::pin::Pin;
+    for kind in ["send", "reserve", "reserve_many(1)"] {
+        let queue = Queue::new(1);
+        queue.try_send(0).unwrap();
+        let waiting: Pin<Box<dyn Future<Output = bool> + '_>> = match kind {
+            "send" => Box::pin(async { queue.send(99).await == Err(tokio_mpmc::SendError(99)) }),
+            "reserve" => Box::pin(async { queue.reserve().await.is_err() }),
+            _ => Box::pin(async { queue.reserve_many(1).await.is_err() }),
+        };
+        let mut waiting = spawn(waiting);
+        assert_pending!(waiting.poll());
+        overtake_send(&queue, &mut waiting, BOUND);
+        // This receive grants the freed slot to the overtaken sender, which has not run yet when the queue
+        // closes.
+        assert_eq!(queue.try_receive(), Ok(BOUND), "{kind}");
+        assert!(waiting.is_woken(), "{kind}");
+        queue.close();
+        // The grant went back with the close: the queue is closed and drained, not waiting for a send.
+        assert_eq!(queue.try_receive(), Err(TryRecvError::Closed), "{kind}");
+        assert_ready_eq!(waiting.poll(), true, "{kind}: it fails once closed");
+    }
 }
 
 #[test]
