@@ -634,6 +634,35 @@ impl WaitList {
     }
 }
 
+/// In the crate's models, a dropped list must have every registration counted back: each node free, no
+/// notification or grant out, no waiter starved, the mode and the throttle off. A node left behind is a
+/// registration some path forgot (a leak, and a waiter a serve might still pick).
+#[cfg(all(test, any(loom, shuttle)))]
+impl Drop for WaitList {
+    fn drop(&mut self) {
+        if crate::sync::unwinding_out_of_a_model() {
+            return;
+        }
+        let waiters = self.locked();
+        let in_use = waiters
+            .nodes
+            .iter()
+            .filter(|node| !matches!(node.state, State::Free { .. }))
+            .count();
+        assert_eq!(
+            in_use, 0,
+            "a dropped wait list still has nodes in use: {waiters:?}"
+        );
+        assert_eq!(waiters.first, NONE);
+        assert_eq!(waiters.notified, 0);
+        assert_eq!(waiters.starved, 0);
+        assert!(!waiters.handing_off);
+        // Relaxed: the list is being dropped, no other thread can touch it.
+        assert_eq!(self.detached.load(Ordering::Relaxed), 0);
+        assert_eq!(self.throttle.load(Ordering::Relaxed), 0);
+    }
+}
+
 impl Waiters {
     fn take_seq(&mut self) -> WaiterId {
         let seq = self.next_seq;
