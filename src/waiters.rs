@@ -7,7 +7,8 @@
 //!   waiter that finds the unit gone was *overtaken*; it registers again at its old place, counting it.
 //!   At most `limit` notifications are out at once (1 on a current-thread runtime): units freed meanwhile are
 //!   left to the notified waiters, which pass the notification on when they come back (see
-//!   `WaitList::throttle`).
+//!   `WaitList::throttle`). Without a limit (a multi-thread runtime, a blocked thread) a notified waiter's node
+//!   is freed at once, and its future comes back without taking the lock (see `WaitList::first_seq`).
 //! - *hand-off*: once a waiting waiter was overtaken [`OVERTAKES_BEFORE_HAND_OFF`] times, the side's `QUEUED`
 //!   bit is set: newcomers give way, and every unit freed is acquired from the ring for the oldest waiter (a
 //!   reserved slot, a promised value) and *granted* to it before it is woken, so it finds it when it runs.
@@ -33,7 +34,7 @@
 use std::task::Waker;
 
 use crate::probe;
-use crate::sync::{AtomicUsize, Mutex, MutexGuard, Ordering, lock};
+use crate::sync::{AtomicU64, AtomicUsize, Mutex, MutexGuard, Ordering, lock};
 
 /// How many times a waiting task may be overtaken (woken, then finding its slot or value taken by a running
 /// task) before the list switches to hand-off mode for it.
@@ -107,8 +108,10 @@ enum State {
     },
     /// Woken in hand-off mode: holds `holds` units until its future takes them.
     Granted { holds: usize },
-    /// Woken in notify mode, its future not back yet ([`WaitList::come_back`], or its registration or
-    /// `leave`): one of the side's outstanding notifications.
+    /// Woken in notify mode while the side keeps a limit on the notifications out (a current-thread runtime),
+    /// its future not back yet ([`WaitList::come_back`], or its registration or `leave`): one of the side's
+    /// outstanding notifications. Without a limit, a notified waiter's node is freed at once, and its future
+    /// learns it was woken from the list's `first_seq` (see [`WaitList::come_back`]).
     Notified,
 }
 
@@ -157,6 +160,14 @@ pub(crate) struct WaitList {
     /// clear report it ([`WaitList::lap_ended`]), and the report or serve that takes the count past the
     /// patience writes the outstanding notifications off and wakes the next waiter.
     throttle: AtomicUsize,
+    /// What a future may learn of the list without the lock: the sequence number of the oldest waiting waiter
+    /// (`u64::MAX` while none waits), or 0 while a node is detached (a grant not taken, a notification kept),
+    /// stored under the lock ([`WaitList::publish`]) by every registration, and by the serves and the close
+    /// that take waiters out. The list is ordered by sequence number, so while a waiter waits, or holds a
+    /// grant, every value stored is at most its own: one that reads a larger value after its registration was
+    /// taken out of the list since, by a notification that kept no node or by close, and holds nothing (see
+    /// [`WaitList::come_back`]).
+    first_seq: AtomicU64,
 }
 
 /// What a waiter leaving the list gave up.
@@ -246,11 +257,12 @@ impl WaitList {
             }),
             detached: AtomicUsize::new(0),
             throttle: AtomicUsize::new(0),
+            first_seq: AtomicU64::new(u64::MAX),
         }
     }
 
     /// Whether some waiter out of the list may still own a node: a grant it has not taken, or a notification
-    /// it has not come back from. A waiter woken by either reads it `true` (the wake-up orders the change
+    /// kept `Notified` (under a limit) it has not come back from. A waiter woken by either reads it `true` (the wake-up orders the change
     /// before the poll). One that has not seen its wake-up yet may read `false` and go on as a newcomer: its
     /// node is then found by its registration or its `leave` (which locks for every waiter that still names
     /// a node).
@@ -275,12 +287,54 @@ impl WaitList {
         lock(&self.waiters)
     }
 
+    /// Stores what `first_seq` says of `waiters` (call with the lock held). A registration must, before it
+    /// unlocks: a value stored before it may be larger than its own sequence number. Elsewhere it only lets
+    /// the waiters taken out come back without the lock sooner.
+    #[inline]
+    fn publish(&self, waiters: &Waiters) {
+        // Relaxed: `detached` changes only under this lock.
+        let seq = if self.detached.load(Ordering::Relaxed) > 0 {
+            0
+        } else if waiters.first == NONE {
+            u64::MAX
+        } else {
+            waiters.nodes[waiters.first].seq
+        };
+        // Relaxed, read and store: only lock holders store it, and a future that reads it learns from the value
+        // alone (both facts it carries were stored together), never from other memory.
+        if self.first_seq.load(Ordering::Relaxed) != seq {
+            self.first_seq.store(seq, Ordering::Relaxed);
+        }
+    }
+
     /// A polled waiter `id` comes back: takes its grant if it was served in hand-off mode (the units it holds;
     /// it is then out of the list), and ends its notification if it was notified (it then tries its operation
     /// as a newcomer with `returned` set; the throttle, if on, ends before that try, so the try sees every
     /// unit freed while it was off, and its side's `WAITING` bit is set again first if others wait).
+    ///
+    /// Without the lock when no node can be its own any more: its registration stored a `first_seq` no larger
+    /// than its own, and so did every holder of the lock while it waited or held a grant, so a larger one read
+    /// now means it was taken out of the list since by a notification that kept no node, or by close.
+    #[inline]
     pub(crate) fn come_back(&self, id: &mut WaiterId, gate: &impl Gate) -> Option<usize> {
-        if id.node == NONE || !self.may_hold_nodes() {
+        if id.node == NONE {
+            return None;
+        }
+        self.come_back_to_a_node(id, gate)
+    }
+
+    /// [`WaitList::come_back`] of a waiter that names a node; out of line, as waiting is the slow path.
+    #[inline(never)]
+    fn come_back_to_a_node(&self, id: &mut WaiterId, gate: &impl Gate) -> Option<usize> {
+        // Relaxed: the value alone says it (see `first_seq`); coherence keeps it no older than the one its
+        // registration stored or read.
+        if self.first_seq.load(Ordering::Relaxed) > id.seq {
+            probe::hit("waiters.came_back_without_the_lock");
+            id.node = NONE;
+            id.returned = true;
+            return None;
+        }
+        if !self.may_hold_nodes() {
             return None;
         }
         let mut waiters = self.locked();
@@ -316,9 +370,9 @@ impl WaitList {
         // Cloned before locking and the replaced waker dropped after unlocking: a waker's clone and drop are
         // user code, which may call back into the queue (and so lock this list).
         let mut fresh = Some(waker.clone());
-        let (replaced, held, woken) = {
-            let mut waiters = self.locked();
-            let waiters = &mut *waiters;
+        let replaced = {
+            let mut guard = self.locked();
+            let waiters = &mut *guard;
             let waiter = id.get_or_insert_with(|| waiters.take_seq());
             let mut replaced = None;
             let mut state = waiters.find(*waiter).map(|node| &mut node.state);
@@ -369,26 +423,44 @@ impl WaitList {
                 // comes back (before its try), and passes the notification on to this one if a unit is free.
                 probe::hit("waiters.registered_while_a_notification_is_out");
             }
-            let woken = waiters.handing_off.then(|| {
-                let mut woken = Woken::serving(waiter.node);
-                let granted = waiters.hand_off(gate, &mut woken, &self.throttle);
-                // Relaxed: changed under the lock, before the wake-ups; see `may_hold_nodes`.
-                self.detached.fetch_add(granted, Ordering::Relaxed);
-                woken
-            });
-            let held = match waiters.find(*waiter).map(|node| &node.state) {
-                Some(&State::Granted { holds }) => {
-                    self.detach_ended(waiters, waiter.node, gate);
-                    Some(holds)
-                }
-                _ => None,
-            };
-            (replaced, held, woken)
+            if waiters.handing_off {
+                return self.serve_after_registering(guard, waiter, (replaced, fresh), gate);
+            }
+            // Not handing off: nothing was granted to it since it registered.
+            self.publish(waiters);
+            replaced
         };
         drop((replaced, fresh));
-        if let Some(woken) = woken {
-            woken.wake();
-        }
+        None
+    }
+
+    /// The rest of a registration (`guard` held) in hand-off mode: serves the list, then wakes the waiters
+    /// served and drops `unused` (wakers) after unlocking. Returns the units the registering `waiter` holds if
+    /// it was served itself. Out of line: the common registration builds no batch of wakers.
+    #[inline(never)]
+    fn serve_after_registering(
+        &self,
+        mut guard: MutexGuard<'_, Waiters>,
+        waiter: &mut WaiterId,
+        unused: (Option<Waker>, Option<Waker>),
+        gate: &impl Gate,
+    ) -> Option<usize> {
+        let waiters = &mut *guard;
+        let mut woken = Woken::serving(waiter.node);
+        let granted = waiters.hand_off(gate, &mut woken, &self.throttle);
+        // Relaxed: changed under the lock, before the wake-ups; see `may_hold_nodes`.
+        self.detached.fetch_add(granted, Ordering::Relaxed);
+        let held = match waiters.find(*waiter).map(|node| &node.state) {
+            Some(&State::Granted { holds }) => {
+                self.detach_ended(waiters, waiter.node, gate);
+                Some(holds)
+            }
+            _ => None,
+        };
+        self.publish(waiters);
+        drop(guard);
+        drop(unused);
+        woken.wake();
         held
     }
 
@@ -464,12 +536,15 @@ impl WaitList {
                     }
                     // A waiter may hold part of a batch from a hand-off mode that ended before it was served
                     // in full: notified, it holds nothing, so those units go back (to the caller).
-                    let (_, waker, holds) = waiters.notify_oldest(&self.throttle, gate);
-                    // Relaxed: changed under the lock, before the wake-up; see `may_hold_nodes`.
-                    self.detached.fetch_add(1, Ordering::Relaxed);
+                    let (_, waker, holds, kept) = waiters.notify_oldest(&self.throttle, gate);
+                    if kept {
+                        // Relaxed: changed under the lock, before the wake-up; see `may_hold_nodes`.
+                        self.detached.fetch_add(1, Ordering::Relaxed);
+                    }
                     if waiters.first == NONE {
                         waiters.clear(gate);
                     }
+                    self.publish(&waiters);
                     drop(waiters);
                     waker.wake();
                     return holds;
@@ -495,15 +570,17 @@ impl WaitList {
                         &self.detached,
                     );
                     let before = allowed;
+                    let mut kept = 0;
                     let more = waiters.notify(
                         &mut allowed,
                         &mut woken,
                         &mut returned,
+                        &mut kept,
                         &self.throttle,
                         gate,
                     );
                     // Relaxed: as above.
-                    self.detached.fetch_add(before - allowed, Ordering::Relaxed);
+                    self.detached.fetch_add(kept, Ordering::Relaxed);
                     // Units beyond the notifications allowed now are left to the returning ones to pass on.
                     to_notify = if more {
                         to_notify - (before - allowed)
@@ -523,6 +600,7 @@ impl WaitList {
                 } else {
                     None
                 };
+                self.publish(&waiters);
                 (more, given_up)
             };
             returned += given_up.as_ref().map_or(0, |(_, held)| *held);
@@ -630,6 +708,7 @@ impl WaitList {
                 }
             }
         }
+        self.publish(&waiters);
         (taken, held)
     }
 }
@@ -651,7 +730,8 @@ impl Drop for WaitList {
             .count();
         assert_eq!(
             in_use, 0,
-            "a dropped wait list still has nodes in use: {waiters:?}"
+            "a dropped wait list still has nodes in use: {:?}",
+            *waiters
         );
         assert_eq!(waiters.first, NONE);
         assert_eq!(waiters.notified, 0);
@@ -885,19 +965,30 @@ impl Waiters {
         written_off
     }
 
-    /// Notifies the oldest waiter: out of the list, its node `Notified`. Returns its node, its waker and the
-    /// units it held as part of a batch (a notified waiter holds nothing: the caller gives them back).
-    fn notify_oldest(&mut self, throttle: &AtomicUsize, gate: &impl Gate) -> (usize, Waker, usize) {
+    /// Notifies the oldest waiter: out of the list, its node `Notified` while the side keeps a limit on the
+    /// notifications out (the throttle counts them), otherwise freed at once. Returns its node, its waker, the
+    /// units it held as part of a batch (a notified waiter holds nothing: the caller gives them back), and
+    /// whether its node was kept (one more in `detached`).
+    fn notify_oldest(
+        &mut self,
+        throttle: &AtomicUsize,
+        gate: &impl Gate,
+    ) -> (usize, Waker, usize, bool) {
         let oldest = self.first;
         let (waker, holds, _) = self.dequeue(oldest);
-        self.reuse_freed(oldest, State::Notified);
         probe::hit("waiters.notified");
         if holds > 0 {
             probe::hit("waiters.notified_one_holding_part_of_a_batch");
         }
-        self.notified += 1;
-        self.sync_throttle(throttle, gate);
-        (oldest, waker, holds)
+        let kept = self.limit != usize::MAX;
+        if kept {
+            self.reuse_freed(oldest, State::Notified);
+            self.notified += 1;
+            self.sync_throttle(throttle, gate);
+        } else {
+            probe::hit("waiters.notified_without_a_node");
+        }
+        (oldest, waker, holds, kept)
     }
 
     /// The list is empty (or given up): clears the bits.
@@ -911,13 +1002,14 @@ impl Waiters {
     }
 
     /// Notify mode: wakes up to `*count` of the oldest waiters (see `notify_oldest`). Units a waiter holds of
-    /// a batch a hand-off mode began (the mode ended before it was served in full) are added to `*returned`.
-    /// Returns whether it stopped only because `woken` is full.
+    /// a batch a hand-off mode began (the mode ended before it was served in full) are added to `*returned`,
+    /// the nodes kept `Notified` to `*kept`. Returns whether it stopped only because `woken` is full.
     fn notify(
         &mut self,
         count: &mut usize,
         woken: &mut Woken,
         returned: &mut usize,
+        kept: &mut usize,
         throttle: &AtomicUsize,
         gate: &impl Gate,
     ) -> bool {
@@ -925,8 +1017,9 @@ impl Waiters {
             if woken.is_full() {
                 return true;
             }
-            let (notified, waker, holds) = self.notify_oldest(throttle, gate);
+            let (notified, waker, holds, node_kept) = self.notify_oldest(throttle, gate);
             *returned += holds;
+            *kept += usize::from(node_kept);
             woken.push(notified, waker);
             *count -= 1;
         }

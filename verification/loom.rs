@@ -312,28 +312,49 @@ fn i3_a_waiting_sender_racing_close_is_either_received_or_refused() {
             "send.grant_refused_by_close",
             "send.waits",
         ],
-        || {
-            let queue = Queue::new(1);
-            queue.try_send(1).unwrap();
-            let sender = {
-                let queue = queue.clone();
-                thread::spawn(move || block_on(queue.send(2)).map_err(SendError::into_inner))
-            };
-            let mut received = vec![block_on(queue.receive()).unwrap().unwrap()];
-            queue.close();
-            while let Some(value) = block_on(queue.receive()).unwrap() {
-                received.push(value);
-            }
-            let expected: &[i32] = match sender.join().unwrap() {
-                Ok(()) => &[1, 2],
-                Err(back) => {
-                    assert_eq!(back, 2);
-                    &[1]
-                }
-            };
-            assert_eq!(received, expected);
-        },
+        a_waiting_sender_racing_close_is_either_received_or_refused,
     );
+}
+
+/// I3 without the throttle: the woken sender's node is freed at once, and it comes back without the lock.
+#[test]
+fn i3_unthrottled_a_waiting_sender_racing_close_is_either_received_or_refused() {
+    crate::coop::models::limit_notifications(usize::MAX);
+    explore(
+        "i3_unthrottled_a_waiting_sender_racing_close_is_either_received_or_refused",
+        Some(5),
+        &[
+            "close.woke_senders",
+            "send.grant_refused_by_close",
+            "send.waits",
+            "waiters.notified_without_a_node",
+            "waiters.came_back_without_the_lock",
+        ],
+        a_waiting_sender_racing_close_is_either_received_or_refused,
+    );
+}
+
+/// The body of the `i3_a_waiting_sender_racing_close_is_either_received_or_refused` models.
+fn a_waiting_sender_racing_close_is_either_received_or_refused() {
+    let queue = Queue::new(1);
+    queue.try_send(1).unwrap();
+    let sender = {
+        let queue = queue.clone();
+        thread::spawn(move || block_on(queue.send(2)).map_err(SendError::into_inner))
+    };
+    let mut received = vec![block_on(queue.receive()).unwrap().unwrap()];
+    queue.close();
+    while let Some(value) = block_on(queue.receive()).unwrap() {
+        received.push(value);
+    }
+    let expected: &[i32] = match sender.join().unwrap() {
+        Ok(()) => &[1, 2],
+        Err(back) => {
+            assert_eq!(back, 2);
+            &[1]
+        }
+    };
+    assert_eq!(received, expected);
 }
 
 /// I1 + I3: close wakes a receiver waiting on an empty queue, which then answers Ok(None).
@@ -508,20 +529,40 @@ fn i5_a_cancelled_woken_receiver_passes_its_wakeup_on() {
         "i5_a_cancelled_woken_receiver_passes_its_wakeup_on",
         None,
         &["leave.receiver_passed_on_a_wakeup", "receive.waits"],
-        || {
-            let queue = Queue::new(1);
-            // Registered first, so the send below wakes it before the other receiver.
-            let mut cancelled = Box::pin(queue.receive());
-            assert!(poll_pending(cancelled.as_mut()));
-            let waiting = {
-                let queue = queue.clone();
-                thread::spawn(move || block_on(queue.receive()))
-            };
-            queue.try_send(1).unwrap();
-            drop(cancelled);
-            assert_eq!(waiting.join().unwrap(), Ok(Some(1)));
-        },
+        a_cancelled_woken_receiver_passes_its_wakeup_on,
     );
+}
+
+/// I5 without the throttle: the cancelled receiver's node was freed when it was woken; its drop still passes
+/// the wake-up on.
+#[test]
+fn i5_unthrottled_a_cancelled_woken_receiver_passes_its_wakeup_on() {
+    crate::coop::models::limit_notifications(usize::MAX);
+    explore(
+        "i5_unthrottled_a_cancelled_woken_receiver_passes_its_wakeup_on",
+        None,
+        &[
+            "leave.receiver_passed_on_a_wakeup",
+            "receive.waits",
+            "waiters.notified_without_a_node",
+        ],
+        a_cancelled_woken_receiver_passes_its_wakeup_on,
+    );
+}
+
+/// The body of the `i5_a_cancelled_woken_receiver_passes_its_wakeup_on` models.
+fn a_cancelled_woken_receiver_passes_its_wakeup_on() {
+    let queue = Queue::new(1);
+    // Registered first, so the send below wakes it before the other receiver.
+    let mut cancelled = Box::pin(queue.receive());
+    assert!(poll_pending(cancelled.as_mut()));
+    let waiting = {
+        let queue = queue.clone();
+        thread::spawn(move || block_on(queue.receive()))
+    };
+    queue.try_send(1).unwrap();
+    drop(cancelled);
+    assert_eq!(waiting.join().unwrap(), Ok(Some(1)));
 }
 
 /// I5: a sender woken and then cancelled passes its wake-up on to the other waiting sender, and its own value
@@ -1267,45 +1308,115 @@ fn i8_an_overtaken_sender_is_handed_the_next_slot() {
             "send.took_grant",
             "model.the_waiter_won_the_first_slot",
         ],
+        an_overtaken_sender_is_handed_the_next_slot,
+    );
+}
+
+/// I8 without the throttle: the overtaken sender came back without the lock, and the grant still reaches it.
+#[test]
+fn i8_unthrottled_an_overtaken_sender_is_handed_the_next_slot() {
+    crate::coop::models::limit_notifications(usize::MAX);
+    explore(
+        "i8_unthrottled_an_overtaken_sender_is_handed_the_next_slot",
+        Some(3),
+        &[
+            "waiters.overtaken",
+            "send.took_grant",
+            "model.the_waiter_won_the_first_slot",
+            "waiters.notified_without_a_node",
+            "waiters.came_back_without_the_lock",
+        ],
+        an_overtaken_sender_is_handed_the_next_slot,
+    );
+}
+
+/// The body of the `i8_an_overtaken_sender_is_handed_the_next_slot` models.
+fn an_overtaken_sender_is_handed_the_next_slot() {
+    let queue = Queue::new(1);
+    queue.try_send(0).unwrap();
+    let mut waiting = Box::pin(queue.send(9));
+    assert!(poll_pending(waiting.as_mut()));
+    let newcomer = {
+        let queue = queue.clone();
+        thread::spawn(move || [1, 2].map(|value| queue.try_send(value).is_ok()))
+    };
+    assert_eq!(queue.try_receive(), Ok(0));
+    let first = waiting
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()));
+    let mut received = Vec::new();
+    if first.is_ready() {
+        crate::probe::hit("model.the_waiter_won_the_first_slot");
+    } else {
+        // Overtaken: a newcomer's value took the slot; the slot the next receive frees is the waiter's.
+        received.push(queue.try_receive().unwrap());
+        assert_eq!(poll_once(waiting), Poll::Ready(Ok(())));
+    }
+    let sent_by_newcomer = newcomer.join().unwrap();
+    while let Ok(value) = queue.try_receive() {
+        received.push(value);
+    }
+    assert!(
+        received.contains(&9),
+        "the waiter's value was sent: {received:?}"
+    );
+    let newcomer_values: Vec<i32> = received.iter().copied().filter(|&v| v != 9).collect();
+    let expected: Vec<i32> = [1, 2]
+        .into_iter()
+        .zip(sent_by_newcomer)
+        .filter_map(|(value, sent)| sent.then_some(value))
+        .collect();
+    assert_eq!(
+        newcomer_values, expected,
+        "each accepted value is received once, in order"
+    );
+}
+
+/// I8 + I1 without the throttle (where a notified waiter's node is freed at once and its future comes back
+/// without the lock): a receiver overtaken once polls again while another thread sends the value it is to be
+/// handed. Whether its poll comes before the grant (it waits on), after it (it takes it), or reads the list
+/// emptied by the grant without the lock (it must not take that for a notification and go on as a newcomer),
+/// the value reaches it at the latest on the poll after the send, and every registration is counted back.
+#[test]
+fn i8_unthrottled_a_grant_racing_the_waiters_own_poll_reaches_it() {
+    crate::coop::models::limit_notifications(usize::MAX);
+    explore(
+        "i8_unthrottled_a_grant_racing_the_waiters_own_poll_reaches_it",
+        None,
+        &[
+            "waiters.notified_without_a_node",
+            "waiters.came_back_without_the_lock",
+            "waiters.hand_off_granted",
+            "receive.took_grant",
+            "model.polled_before_the_grant",
+        ],
         || {
             let queue = Queue::new(1);
-            queue.try_send(0).unwrap();
-            let mut waiting = Box::pin(queue.send(9));
+            let mut waiting = Box::pin(queue.receive());
             assert!(poll_pending(waiting.as_mut()));
-            let newcomer = {
+            // Notified, then overtaken by a newcomer: it waits again, and hand-off mode begins (bound 1).
+            queue.try_send(1).unwrap();
+            assert_eq!(queue.try_receive(), Ok(1));
+            assert!(poll_pending(waiting.as_mut()));
+            let sender = {
                 let queue = queue.clone();
-                thread::spawn(move || [1, 2].map(|value| queue.try_send(value).is_ok()))
+                thread::spawn(move || queue.try_send(2).unwrap())
             };
-            assert_eq!(queue.try_receive(), Ok(0));
-            let first = waiting
+            let racing = waiting
                 .as_mut()
                 .poll(&mut Context::from_waker(Waker::noop()));
-            let mut received = Vec::new();
-            if first.is_ready() {
-                crate::probe::hit("model.the_waiter_won_the_first_slot");
+            sender.join().unwrap();
+            if racing.is_pending() {
+                crate::probe::hit("model.polled_before_the_grant");
+                assert_eq!(
+                    poll_once(waiting),
+                    Poll::Ready(Ok(Some(2))),
+                    "the value handed to the waiter reaches it on its next poll"
+                );
             } else {
-                // Overtaken: a newcomer's value took the slot; the slot the next receive frees is the waiter's.
-                received.push(queue.try_receive().unwrap());
-                assert_eq!(poll_once(waiting), Poll::Ready(Ok(())));
+                assert_eq!(racing, Poll::Ready(Ok(Some(2))));
             }
-            let sent_by_newcomer = newcomer.join().unwrap();
-            while let Ok(value) = queue.try_receive() {
-                received.push(value);
-            }
-            assert!(
-                received.contains(&9),
-                "the waiter's value was sent: {received:?}"
-            );
-            let newcomer_values: Vec<i32> = received.iter().copied().filter(|&v| v != 9).collect();
-            let expected: Vec<i32> = [1, 2]
-                .into_iter()
-                .zip(sent_by_newcomer)
-                .filter_map(|(value, sent)| sent.then_some(value))
-                .collect();
-            assert_eq!(
-                newcomer_values, expected,
-                "each accepted value is received once, in order"
-            );
+            assert_eq!(queue.try_receive(), Err(TryRecvError::Empty));
         },
     );
 }

@@ -1310,6 +1310,80 @@ fn close_after_drain_capacity_2_unthrottled_loses_no_wakeup_and_delivers_exactly
     crate::coop::models::limit_notifications(1);
 }
 
+/// [`check`] with one wake-up per freed unit (the rule of a multi-thread runtime and of blocked threads: a
+/// notified waiter's node is freed at once and its future comes back without the lock), where the other
+/// models keep one notification out per side; the model must reach both branches.
+fn check_unthrottled(name: &str, covers: &[&str], model: fn()) {
+    crate::coop::models::limit_notifications(usize::MAX);
+    let covers: Vec<&str> = covers
+        .iter()
+        .copied()
+        .chain([
+            "waiters.notified_without_a_node",
+            "waiters.came_back_without_the_lock",
+        ])
+        .collect();
+    let result = catch_unwind(AssertUnwindSafe(|| check(name, &covers, model)));
+    crate::coop::models::limit_notifications(1);
+    if let Err(panic) = result {
+        resume_unwind(panic);
+    }
+}
+
+/// As [`close_races_capacity_2_refuses_later_sends_and_drains_exactly_once`], unthrottled.
+#[test]
+fn close_races_capacity_2_unthrottled_refuses_later_sends_and_drains_exactly_once() {
+    check_unthrottled(
+        "close_races_capacity_2_unthrottled",
+        &["close.woke_receivers", "close.woke_senders"],
+        close_races_capacity_2,
+    );
+}
+
+/// As [`permits_race_sends_and_close_deliver_exactly_once_in_order`], unthrottled.
+#[test]
+fn permits_race_sends_and_close_unthrottled_deliver_exactly_once_in_order() {
+    check_unthrottled(
+        "permits_race_sends_and_close_unthrottled",
+        &[
+            "reserve.waits",
+            "reserve_many.waits",
+            "release.reservations",
+        ],
+        permits_race_sends_and_close,
+    );
+}
+
+/// As [`overtaken_waiters_are_handed_a_value_within_the_bound_of_overtakes`], unthrottled.
+#[test]
+fn overtaken_waiters_unthrottled_are_handed_a_value_within_the_bound_of_overtakes() {
+    check_unthrottled(
+        "overtaken_waiters_are_handed_a_value_within_the_bound_unthrottled",
+        &["waiters.overtaken", "waiters.hand_off_granted"],
+        overtaken_waiters_are_handed_a_value_within_the_bound,
+    );
+}
+
+/// As [`sends_and_batch_reservations_capacity_4_lose_no_wakeup_and_keep_no_slot`], unthrottled.
+#[test]
+fn sends_and_batch_reservations_capacity_4_unthrottled_lose_no_wakeup_and_keep_no_slot() {
+    check_unthrottled(
+        "sends_and_batch_reservations_capacity_4_unthrottled",
+        &["reserve_many.waits", "release.reservations"],
+        sends_and_batch_reservations_capacity_4,
+    );
+}
+
+/// As [`receive_many_3x3_capacity_2_loses_no_wakeup_and_delivers_exactly_once_in_order`], unthrottled.
+#[test]
+fn receive_many_3x3_capacity_2_unthrottled_loses_no_wakeup_and_delivers_exactly_once_in_order() {
+    check_unthrottled(
+        "receive_many_3x3_capacity_2_unthrottled",
+        &["receive_many.took_another", "send.waits", "receive.waits"],
+        receive_many_3x3_capacity_2,
+    );
+}
+
 /// I1, I2 and I3 for sync threads: threads blocked in sends and receives are unparked (a lost unpark
 /// deadlocks), each consumer sees each producer's values in order, and every value arrives exactly once.
 #[test]
