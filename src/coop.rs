@@ -93,7 +93,7 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>, waited: bool) -> Poll<Charge> {
 }
 
 /// How many notifications one side of a queue keeps out at once (woken waiters whose futures have not come
-/// back), read by each registration from where it waits (see `WaitList::throttle`):
+/// back), read by each registration from where it waits (see `WaitList::throttle`; remembered per task):
 /// - on a current-thread runtime, 1: one task runs at a time, and the woken one runs after the tasks queued
 ///   before it, which free more units meanwhile; it finds them all and passes the notification on if it
 ///   leaves any (one wake-up per burst, not one per unit, most of them in vain);
@@ -105,12 +105,86 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>, waited: bool) -> Poll<Charge> {
 )))]
 pub(crate) fn notifications_in_flight() -> usize {
     #[cfg(feature = "tokio")]
+    if let Some(task) = tokio::task::try_id() {
+        return per_task::limit(task);
+    }
+    runtime_limit()
+}
+
+/// The limit of the runtime this thread is in (asks tokio: a clone of the runtime's handle, an `Arc` every
+/// worker shares).
+#[cfg(not(any(
+    all(loom, any(test, feature = "loom")),
+    all(shuttle, not(loom), any(test, feature = "shuttle"))
+)))]
+fn runtime_limit() -> usize {
+    #[cfg(feature = "tokio")]
     if let Ok(runtime) = tokio::runtime::Handle::try_current() {
         if runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread {
             return 1;
         }
     }
     usize::MAX
+}
+
+/// The limit remembered per task: a task runs on one runtime all its life, so its runtime is asked once, and
+/// kept in a few entries per thread (the tasks of a runtime take turns on its threads). An entry is found by
+/// the task's id; an id tokio gives again to a later task, of another runtime, could find a stale entry, and
+/// that task would then wait under the other rule, which is as correct, only not the faster one there.
+#[cfg(all(
+    feature = "tokio",
+    not(any(
+        all(loom, any(test, feature = "loom")),
+        all(shuttle, not(loom), any(test, feature = "shuttle"))
+    ))
+))]
+mod per_task {
+    use std::cell::Cell;
+    use std::hash::{Hash, Hasher};
+
+    use tokio::task::Id;
+
+    const ENTRIES: usize = 16;
+
+    std::thread_local! {
+        static LIMITS: [Cell<Option<(Id, usize)>>; ENTRIES] = const { [const { Cell::new(None) }; ENTRIES] };
+    }
+
+    /// The limit for the running task `task`.
+    pub(super) fn limit(task: Id) -> usize {
+        let mut bits = IdBits(0);
+        task.hash(&mut bits);
+        // Fibonacci hashing: the top bits of the product spread consecutive ids over the entries.
+        let entry = (bits.0.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - ENTRIES.trailing_zeros()))
+            as usize;
+        LIMITS.with(|limits| match limits[entry].get() {
+            Some((id, limit)) if id == task => limit,
+            _ => {
+                let limit = super::runtime_limit();
+                limits[entry].set(Some((task, limit)));
+                limit
+            }
+        })
+    }
+
+    /// The bits of a task id (`Id` hashes its number with `write_u64`).
+    struct IdBits(u64);
+
+    impl Hasher for IdBits {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+
+        fn write(&mut self, bytes: &[u8]) {
+            for &byte in bytes {
+                self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+            }
+        }
+
+        fn write_u64(&mut self, n: u64) {
+            self.0 ^= n;
+        }
+    }
 }
 
 /// Under a model checker, 1 (the throttled protocol, whose races the models are about), unless a crate model
@@ -135,5 +209,59 @@ pub(crate) mod models {
     /// Sets the notifications kept out at once in the models run on this thread (`usize::MAX`: no throttle).
     pub(crate) fn limit_notifications(limit: usize) {
         LIMIT.with(|cell| cell.set(limit));
+    }
+}
+
+#[cfg(all(test, feature = "tokio", not(any(loom, shuttle))))]
+mod tests {
+    use super::notifications_in_flight;
+
+    /// Polls `notifications_in_flight` twice (asked, then remembered) in each of 64 tasks spawned by `spawn`.
+    async fn limits_of_tasks(
+        spawn: impl Fn() -> tokio::task::JoinHandle<(usize, usize)>,
+    ) -> Vec<(usize, usize)> {
+        let tasks: Vec<_> = (0..64).map(|_| spawn()).collect();
+        let mut limits = Vec::new();
+        for task in tasks {
+            limits.push(task.await.unwrap());
+        }
+        limits
+    }
+
+    fn twice() -> (usize, usize) {
+        (notifications_in_flight(), notifications_in_flight())
+    }
+
+    /// Every task gets its own runtime's rule, however many tasks of another runtime took turns on its thread
+    /// before it (more than the entries remembered per thread).
+    #[test]
+    fn each_task_is_given_the_limit_of_its_own_runtime() {
+        let current = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let on_current = current.block_on(limits_of_tasks(|| tokio::spawn(async { twice() })));
+        assert!(
+            on_current.iter().all(|&limits| limits == (1, 1)),
+            "{on_current:?}"
+        );
+        // A `LocalSet` runs its tasks on this thread, inside the multi-thread runtime.
+        let multi = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        let local = tokio::task::LocalSet::new();
+        let on_multi = multi.block_on(local.run_until(limits_of_tasks(|| {
+            tokio::task::spawn_local(async { twice() })
+        })));
+        assert!(
+            on_multi
+                .iter()
+                .all(|&limits| limits == (usize::MAX, usize::MAX)),
+            "{on_multi:?}"
+        );
+        // Outside a task (`block_on`'s own future), and outside any runtime.
+        assert_eq!(current.block_on(async { twice() }), (1, 1));
+        assert_eq!(multi.block_on(async { twice() }), (usize::MAX, usize::MAX));
+        assert_eq!(twice(), (usize::MAX, usize::MAX));
     }
 }

@@ -31,6 +31,23 @@ pub(crate) struct Shared<T> {
 // The shared state stays consistent when user code panics: no lock is held while a waker or a value's `Drop`
 // runs, a panic out of either is resumed only after every value was dropped once and every waiter woken, and
 // nothing is left half-moved. So the handles over it are unwind safe whatever `T` is (as tokio's channels).
+/// In the crate's models, a dropped queue must have every unit counted back: no slot reserved (every permit and
+/// grant is gone) and no value promised (every grant was taken, given back or revoked). The wait lists check
+/// their registrations the same way.
+#[cfg(all(test, any(loom, shuttle)))]
+impl<T> Drop for Shared<T> {
+    fn drop(&mut self) {
+        if crate::sync::unwinding_out_of_a_model() {
+            return;
+        }
+        assert_eq!(
+            self.storage.held(),
+            (0, 0),
+            "a dropped queue still counts (reserved slots, promised values)"
+        );
+    }
+}
+
 impl<T> UnwindSafe for Shared<T> {}
 impl<T> RefUnwindSafe for Shared<T> {}
 

@@ -197,6 +197,13 @@ impl<T> Storage<T> {
     pub(crate) fn has_free_value(&self) -> bool {
         dispatch!(self, s => s.len() > s.promised())
     }
+
+    /// The slots reserved and the values promised: a snapshot (the crate's models check both are 0 once the
+    /// queue is dropped).
+    #[cfg(all(test, any(loom, shuttle)))]
+    pub(crate) fn held(&self) -> (usize, usize) {
+        dispatch!(self, s => (s.reserved(), s.promised()))
+    }
 }
 
 /// Who moves a word: a newcomer, which must leave reserved slots and promised values alone and give way to a
