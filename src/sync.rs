@@ -139,7 +139,9 @@ mod imp {
 )))]
 mod imp {
     pub(crate) use super::std_cell::UnsafeCell;
-    pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering, fence};
+    pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, fence};
+    #[cfg(target_has_atomic = "64")]
+    pub(crate) use std::sync::atomic::AtomicU64;
     pub(crate) use std::sync::{Arc, Mutex, MutexGuard};
     pub(crate) use std::thread::{Thread, current as current_thread, park};
 

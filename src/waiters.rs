@@ -34,7 +34,31 @@
 use std::task::Waker;
 
 use crate::probe;
-use crate::sync::{AtomicU64, AtomicUsize, Mutex, MutexGuard, Ordering, lock};
+use crate::sync::{AtomicUsize, Mutex, MutexGuard, Ordering, lock};
+
+/// The cell of `WaitList::first_seq`: a 64-bit atomic where the target has one (every target loom and shuttle
+/// run on does).
+#[cfg(target_has_atomic = "64")]
+type SeqCell = crate::sync::AtomicU64;
+
+/// Without 64-bit atomics (a sequence number must never wrap), every future comes back under the lock: the cell
+/// always reads 0.
+#[cfg(not(target_has_atomic = "64"))]
+#[derive(Debug)]
+struct SeqCell;
+
+#[cfg(not(target_has_atomic = "64"))]
+impl SeqCell {
+    const fn new(_: u64) -> Self {
+        SeqCell
+    }
+
+    fn load(&self, _: Ordering) -> u64 {
+        0
+    }
+
+    fn store(&self, _: u64, _: Ordering) {}
+}
 
 /// How many times a waiting task may be overtaken (woken, then finding its slot or value taken by a running
 /// task) before the list switches to hand-off mode for it.
@@ -167,7 +191,7 @@ pub(crate) struct WaitList {
     /// grant, every value stored is at most its own: one that reads a larger value after its registration was
     /// taken out of the list since, by a notification that kept no node or by close, and holds nothing (see
     /// [`WaitList::come_back`]).
-    first_seq: AtomicU64,
+    first_seq: SeqCell,
 }
 
 /// What a waiter leaving the list gave up.
@@ -257,7 +281,7 @@ impl WaitList {
             }),
             detached: AtomicUsize::new(0),
             throttle: AtomicUsize::new(0),
-            first_seq: AtomicU64::new(u64::MAX),
+            first_seq: SeqCell::new(u64::MAX),
         }
     }
 
