@@ -286,10 +286,10 @@ impl WaitList {
     }
 
     /// Whether some waiter out of the list may still own a node: a grant it has not taken, or a notification
-    /// kept `Notified` (under a limit) it has not come back from. A waiter woken by either reads it `true` (the wake-up orders the change
-    /// before the poll). One that has not seen its wake-up yet may read `false` and go on as a newcomer: its
-    /// node is then found by its registration or its `leave` (which locks for every waiter that still names
-    /// a node).
+    /// kept `Notified` (under a limit) it has not come back from. A waiter woken by either reads it `true` (the
+    /// wake-up orders the change before the poll). One that has not seen its wake-up yet may read `false` and
+    /// go on as a newcomer: its node is then found by its registration or its `leave` (which locks for every
+    /// waiter that still names a node).
     pub(crate) fn may_hold_nodes(&self) -> bool {
         // Relaxed: see above; the ordering that makes it visible is the wake-up's.
         self.detached.load(Ordering::Relaxed) > 0
