@@ -1301,13 +1301,11 @@ fn close_after_drain_2x1_capacity_1_loses_no_wakeup() {
 /// runtime and of blocked threads; every other model here keeps one notification out per side).
 #[test]
 fn close_after_drain_capacity_2_unthrottled_loses_no_wakeup_and_delivers_exactly_once_in_order() {
-    crate::coop::models::limit_notifications(usize::MAX);
-    check(
+    check_unthrottled(
         "close_after_drain_capacity_2_unthrottled",
         &["send.waits", "receive.waits", "waiters.notified"],
         close_after_drain_capacity_2,
     );
-    crate::coop::models::limit_notifications(1);
 }
 
 /// [`check`] with one wake-up per freed unit (the rule of a multi-thread runtime and of blocked threads: a
