@@ -215,8 +215,9 @@ enum By {
 }
 
 /// [`By::Newcomer`] as the constant parameter of the flavours' `push` and `pop`: each caller gets its own copy
-/// without the other's branches, and the newcomer's is small enough to be inlined into the futures (5-8 % on
-/// `current_thread`, where that path is most of an operation; `benches/results/profile.md`).
+/// without the other's branches (5-8 % on `current_thread`, where that path is most of an operation;
+/// `benches/results/profile.md`). The ring's newcomer also makes one inline try before its loop
+/// (`Ring::try_push`).
 const NEWCOMER: bool = false;
 /// [`By::Holder`] as the constant parameter of the flavours' `push` and `pop`.
 const HOLDER: bool = true;

@@ -78,6 +78,20 @@ pub(crate) struct Ring<T> {
     one_lap: usize,
 }
 
+/// Where the loop of a push or pop begins: what an inline first try (`try_push`, `try_pop`) already did, so
+/// that the loop goes on with the same atomic operations, in the same order, as if it had done them itself.
+#[derive(Clone, Copy)]
+enum Resume {
+    /// Nothing: the loop reads the word.
+    Fresh,
+    /// The word was read (its flags or count ruled out the inline try).
+    Word(usize),
+    /// The word was read, then its own position's stamp (nothing reserved or promised: the loop's target).
+    Stamp(usize, usize),
+    /// The compare-exchange was lost; the word it found.
+    Lost(usize),
+}
+
 // SAFETY: the ring owns its `T`s and hands each to exactly one thread (the stamp protocol gives a slot's value
 // to the single push or pop that won the position), so sharing or sending the ring only moves `T`s between
 // threads, which `T: Send` allows.
@@ -142,9 +156,14 @@ impl<T> Ring<T> {
         word & self.position_mask
     }
 
+    /// The bits of a word's count field.
+    fn count_mask(&self) -> usize {
+        self.one_lap - self.count_unit
+    }
+
     /// The count field of a word (`r` of the tail, `g` of the head).
     fn count(&self, word: usize) -> usize {
-        (word & (self.one_lap - self.count_unit)) >> self.count_shift
+        (word & self.count_mask()) >> self.count_shift
     }
 
     /// The position `steps` after `pos` (`steps <= capacity`), wrapping to the next lap.
@@ -202,8 +221,32 @@ impl<T> Ring<T> {
     /// # Errors
     /// `Full(value)` when there is no unreserved free slot (or senders are queued for them), `Closed(value)`
     /// once [`Ring::close`] was called.
+    #[inline]
     pub(crate) fn try_push(&self, value: T) -> Result<Pushed, TrySendError<T>> {
-        self.push::<NEWCOMER>(value)
+        // Relaxed: only a guess, checked by the stamp and the compare-exchange.
+        let tail = self.tail.load(Ordering::Relaxed);
+        if tail & (self.count_mask() | self.queued_bit | self.closed_bit) != 0 {
+            return self.push::<NEWCOMER>(value, Resume::Word(tail));
+        }
+        // The usual case, inline: open, no sender queued, nothing reserved, so the target is the tail's own
+        // position (the word less its `WAITING` flag). Any other outcome than a won compare-exchange resumes
+        // `push` at the same step, so the atomic operations are the loop's own, in its order.
+        let pos = tail & !self.waiting_bit;
+        // Acquire: as in `push`.
+        let stamp = self.slot(pos).stamp.load(Ordering::Acquire);
+        if stamp != pos {
+            return self.push::<NEWCOMER>(value, Resume::Stamp(tail, stamp));
+        }
+        let new_tail = self.advance(pos, 1) | (tail & self.waiting_bit);
+        // SeqCst: as in `push`.
+        match self
+            .tail
+            .compare_exchange_weak(tail, new_tail, Ordering::SeqCst, Ordering::Relaxed)
+        {
+            // SAFETY: the compare-exchange moved the tail past `pos`, whose slot was free (`stamp == pos`).
+            Ok(_) => Ok(unsafe { self.fill(pos, tail, value) }),
+            Err(current) => self.push::<NEWCOMER>(value, Resume::Lost(current)),
+        }
     }
 
     /// Pushes `value` through one reservation, which it uses up; never `Full`. With `refuse_closed`, a
@@ -217,16 +260,25 @@ impl<T> Ring<T> {
         if refuse_closed && self.is_closed() {
             return Err(TrySendError::Closed(value));
         }
-        self.push::<HOLDER>(value)
+        self.push::<HOLDER>(value, Resume::Fresh)
     }
 
-    /// `BY`: [`NEWCOMER`] or [`HOLDER`].
-    fn push<const BY: bool>(&self, value: T) -> Result<Pushed, TrySendError<T>> {
+    /// `BY`: [`NEWCOMER`] or [`HOLDER`]; `resume`: what an inline first try already did.
+    #[inline(never)]
+    fn push<const BY: bool>(&self, value: T, resume: Resume) -> Result<Pushed, TrySendError<T>> {
         let by = By::of(BY);
         let mut step = 0;
         let mut lost = 0;
-        // Relaxed: only a guess, checked by the stamp and the compare-exchange.
-        let mut tail = self.tail.load(Ordering::Relaxed);
+        let (mut tail, mut stamp_read) = match resume {
+            // Relaxed: only a guess, checked by the stamp and the compare-exchange.
+            Resume::Fresh => (self.tail.load(Ordering::Relaxed), None),
+            Resume::Word(tail) => (tail, None),
+            Resume::Stamp(tail, stamp) => (tail, Some(stamp)),
+            Resume::Lost(current) => {
+                contention_spin(&mut lost);
+                (current, None)
+            }
+        };
         loop {
             let reserved = self.count(tail);
             let (skip, new_count) = match by {
@@ -247,8 +299,12 @@ impl<T> Ring<T> {
             let pos = self.position(tail);
             let target = self.advance(pos, skip);
             // Acquire: pairs with the Release of the pop that freed the slot, so its read of the old value
-            // happens before our write (to `target`'s slot, or to `pos`'s below).
-            let stamp = self.slot(target).stamp.load(Ordering::Acquire);
+            // happens before our write (to `target`'s slot, or to `pos`'s below). (A stamp read by the inline
+            // try is `pos`'s, which is `target` then: nothing was reserved.)
+            let stamp = match stamp_read.take() {
+                Some(stamp) => stamp,
+                None => self.slot(target).stamp.load(Ordering::Acquire),
+            };
             if stamp == target {
                 // Keep the flags; the compare-exchange fails if any of them or the count changed meanwhile.
                 let new_tail = self.advance(pos, 1)
@@ -263,29 +319,17 @@ impl<T> Ring<T> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        let slot = self.slot(pos);
                         // `target`'s slot being free means every pop of the previous lap up to it has begun;
                         // the one at `pos` may still be reading its value out. (With nothing skipped,
                         // `target` is `pos`, whose stamp was read above.)
                         let mut wait = 0;
                         // Acquire: as above, for `pos`'s slot.
-                        while skip > 0 && slot.stamp.load(Ordering::Acquire) != pos {
+                        while skip > 0 && self.slot(pos).stamp.load(Ordering::Acquire) != pos {
                             backoff(wait);
                             wait += 1;
                         }
-                        // SAFETY: winning the compare-exchange at `pos` makes this thread the slot's only writer
-                        // until it publishes the stamp below; `stamp == pos` says the slot is uninitialised (the
-                        // pop of the previous lap read its value out before storing that stamp).
-                        slot.value.with_mut(|cell| unsafe { (*cell).write(value) });
-                        // Release: the value is written before a pop can see the slot as ready.
-                        slot.stamp.store(pos + 1, Ordering::Release);
-                        return Ok(if tail & self.waiting_bit != 0 {
-                            Pushed::ReceiversWaiting
-                        } else if self.ends_a_lap(pos) {
-                            Pushed::EndOfLap
-                        } else {
-                            Pushed::Quiet
-                        });
+                        // SAFETY: the compare-exchange moved the tail past `pos`, whose slot is free.
+                        return Ok(unsafe { self.fill(pos, tail, value) });
                     }
                     Err(current) => {
                         // Lost to another push: let the winner's line settle before reading it again.
@@ -308,6 +352,29 @@ impl<T> Ring<T> {
                 step += 1;
                 tail = self.tail.load(Ordering::Relaxed);
             }
+        }
+    }
+
+    /// Writes `value` into `pos`'s slot and publishes it; says what the push learned from `tail`, the word it
+    /// replaced.
+    ///
+    /// # Safety
+    /// The caller won the compare-exchange that moved the tail from `tail` (at `pos`) past `pos`, and read
+    /// `pos`'s stamp as `pos` (the slot is free) after it was stored.
+    unsafe fn fill(&self, pos: usize, tail: usize, value: T) -> Pushed {
+        let slot = self.slot(pos);
+        // SAFETY: winning the compare-exchange at `pos` makes this thread the slot's only writer until it
+        // publishes the stamp below; `stamp == pos` says the slot is uninitialised (the pop of the previous lap
+        // read its value out before storing that stamp).
+        slot.value.with_mut(|cell| unsafe { (*cell).write(value) });
+        // Release: the value is written before a pop can see the slot as ready.
+        slot.stamp.store(pos + 1, Ordering::Release);
+        if tail & self.waiting_bit != 0 {
+            Pushed::ReceiversWaiting
+        } else if self.ends_a_lap(pos) {
+            Pushed::EndOfLap
+        } else {
+            Pushed::Quiet
         }
     }
 
@@ -394,26 +461,58 @@ impl<T> Ring<T> {
     /// # Errors
     /// `Empty` when there is no such value and the ring is open, still has reservations or holds promised
     /// values; `Closed` when it is empty and closed with no reservation left, which is final.
+    #[inline]
     pub(crate) fn try_pop(&self) -> Result<Popped<T>, TryRecvError> {
-        self.pop::<NEWCOMER>()
+        // Relaxed: only a guess, checked by the stamp and the compare-exchange.
+        let head = self.head.load(Ordering::Relaxed);
+        if head & (self.count_mask() | self.queued_bit) != 0 {
+            return self.pop::<NEWCOMER>(Resume::Word(head));
+        }
+        // The usual case, inline, as in `try_push`: no receiver queued, nothing promised.
+        let pos = head & !self.waiting_bit;
+        // Acquire: as in `pop`.
+        let stamp = self.slot(pos).stamp.load(Ordering::Acquire);
+        if stamp != pos + 1 {
+            return self.pop::<NEWCOMER>(Resume::Stamp(head, stamp));
+        }
+        let new_head = self.advance(pos, 1) | (head & self.waiting_bit);
+        // SeqCst: as in `push`.
+        match self
+            .head
+            .compare_exchange_weak(head, new_head, Ordering::SeqCst, Ordering::Relaxed)
+        {
+            // SAFETY: the compare-exchange moved the head past `pos`, whose slot holds its value
+            // (`stamp == pos + 1`).
+            Ok(_) => Ok(unsafe { self.take(pos, head) }),
+            Err(current) => self.pop::<NEWCOMER>(Resume::Lost(current)),
+        }
     }
 
     /// Pops the oldest value through one promise, which it uses up. Never fails: the promised value is
     /// inside, or its push is under way.
     pub(crate) fn pop_promised(&self) -> Popped<T> {
-        match self.pop::<HOLDER>() {
+        match self.pop::<HOLDER>(Resume::Fresh) {
             Ok(popped) => popped,
             Err(_) => unreachable!("a promised value is always there"),
         }
     }
 
-    /// `BY`: as in [`Ring::push`].
-    fn pop<const BY: bool>(&self) -> Result<Popped<T>, TryRecvError> {
+    /// `BY`, `resume`: as in [`Ring::push`].
+    #[inline(never)]
+    fn pop<const BY: bool>(&self, resume: Resume) -> Result<Popped<T>, TryRecvError> {
         let by = By::of(BY);
         let mut step = 0;
         let mut lost = 0;
-        // Relaxed: only a guess, checked by the stamp and the compare-exchange.
-        let mut head = self.head.load(Ordering::Relaxed);
+        let (mut head, mut stamp_read) = match resume {
+            // Relaxed: only a guess, checked by the stamp and the compare-exchange.
+            Resume::Fresh => (self.head.load(Ordering::Relaxed), None),
+            Resume::Word(head) => (head, None),
+            Resume::Stamp(head, stamp) => (head, Some(stamp)),
+            Resume::Lost(current) => {
+                contention_spin(&mut lost);
+                (current, None)
+            }
+        };
         loop {
             let promised = self.count(head);
             let pos = self.position(head);
@@ -436,8 +535,12 @@ impl<T> Ring<T> {
                     TryRecvError::Empty
                 });
             }
-            // Acquire: pairs with the push's Release, so the value is visible before we read it.
-            let stamp = self.slot(target).stamp.load(Ordering::Acquire);
+            // Acquire: pairs with the push's Release, so the value is visible before we read it. (A stamp read
+            // by the inline try is `pos`'s, which is `target` then: nothing was promised.)
+            let stamp = match stamp_read.take() {
+                Some(stamp) => stamp,
+                None => self.slot(target).stamp.load(Ordering::Acquire),
+            };
             if stamp == target + 1 {
                 let new_head = self.advance(pos, 1)
                     | (head & (self.waiting_bit | self.queued_bit))
@@ -450,31 +553,16 @@ impl<T> Ring<T> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        let slot = self.slot(pos);
                         // A value at `target` means every push up to it has claimed its position; the one at
                         // `pos` may still be writing. (With nothing skipped, `target` is `pos`.)
                         let mut wait = 0;
                         // Acquire: as above, for `pos`'s slot.
-                        while skip > 0 && slot.stamp.load(Ordering::Acquire) != pos + 1 {
+                        while skip > 0 && self.slot(pos).stamp.load(Ordering::Acquire) != pos + 1 {
                             backoff(wait);
                             wait += 1;
                         }
-                        // SAFETY: winning the compare-exchange at `pos` makes this thread the only reader of the
-                        // value the push at `pos` initialised and published (`stamp == pos + 1`); no one
-                        // touches the slot again until we store the next lap's stamp below.
-                        let value = slot
-                            .value
-                            .with(|cell| unsafe { (*cell).assume_init_read() });
-                        // Release: our read is done before a push can see the slot as free.
-                        slot.stamp
-                            .store(pos.wrapping_add(self.one_lap), Ordering::Release);
-                        return Ok(if head & self.waiting_bit != 0 {
-                            Popped::SendersWaiting(value)
-                        } else if self.ends_a_lap(pos) {
-                            Popped::EndOfLap(value)
-                        } else {
-                            Popped::Quiet(value)
-                        });
+                        // SAFETY: the compare-exchange moved the head past `pos`, whose value is published.
+                        return Ok(unsafe { self.take(pos, head) });
                     }
                     Err(current) => {
                         // Lost to another pop: as in `push`.
@@ -500,6 +588,32 @@ impl<T> Ring<T> {
                 step += 1;
                 head = self.head.load(Ordering::Relaxed);
             }
+        }
+    }
+
+    /// Reads the value out of `pos`'s slot and frees the slot for the next lap; says what the pop learned from
+    /// `head`, the word it replaced.
+    ///
+    /// # Safety
+    /// The caller won the compare-exchange that moved the head from `head` (at `pos`) past `pos`, and read
+    /// `pos`'s stamp as `pos + 1` (the value is published) after it was stored.
+    unsafe fn take(&self, pos: usize, head: usize) -> Popped<T> {
+        let slot = self.slot(pos);
+        // SAFETY: winning the compare-exchange at `pos` makes this thread the only reader of the value the push
+        // at `pos` initialised and published (`stamp == pos + 1`); no one touches the slot again until we
+        // store the next lap's stamp below.
+        let value = slot
+            .value
+            .with(|cell| unsafe { (*cell).assume_init_read() });
+        // Release: our read is done before a push can see the slot as free.
+        slot.stamp
+            .store(pos.wrapping_add(self.one_lap), Ordering::Release);
+        if head & self.waiting_bit != 0 {
+            Popped::SendersWaiting(value)
+        } else if self.ends_a_lap(pos) {
+            Popped::EndOfLap(value)
+        } else {
+            Popped::Quiet(value)
         }
     }
 
