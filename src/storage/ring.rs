@@ -181,6 +181,15 @@ impl<T> Ring<T> {
         }
     }
 
+    /// The position after `pos`, given whether `pos` ends its lap.
+    fn after(&self, pos: usize, ends_a_lap: bool) -> usize {
+        if ends_a_lap {
+            (pos & !(self.one_lap - 1)).wrapping_add(self.one_lap)
+        } else {
+            pos + 1
+        }
+    }
+
     /// Whether `pos` is the last position of its lap.
     fn ends_a_lap(&self, pos: usize) -> bool {
         pos & (self.waiting_bit - 1) == self.capacity() - 1
@@ -232,19 +241,22 @@ impl<T> Ring<T> {
         // position (the word less its `WAITING` flag). Any other outcome than a won compare-exchange resumes
         // `push` at the same step, so the atomic operations are the loop's own, in its order.
         let pos = tail & !self.waiting_bit;
+        let index = pos & (self.waiting_bit - 1);
+        let slot = &self.slots[index];
         // Acquire: as in `push`.
-        let stamp = self.slot(pos).stamp.load(Ordering::Acquire);
+        let stamp = slot.stamp.load(Ordering::Acquire);
         if stamp != pos {
             return self.push::<NEWCOMER>(value, Resume::Stamp(tail, stamp));
         }
-        let new_tail = self.advance(pos, 1) | (tail & self.waiting_bit);
+        let ends_a_lap = index + 1 == self.capacity();
+        let new_tail = self.after(pos, ends_a_lap) | (tail & self.waiting_bit);
         // SeqCst: as in `push`.
         match self
             .tail
             .compare_exchange_weak(tail, new_tail, Ordering::SeqCst, Ordering::Relaxed)
         {
             // SAFETY: the compare-exchange moved the tail past `pos`, whose slot was free (`stamp == pos`).
-            Ok(_) => Ok(unsafe { self.fill(pos, tail, value) }),
+            Ok(_) => Ok(unsafe { self.fill(slot, pos, tail, ends_a_lap, value) }),
             Err(current) => self.push::<NEWCOMER>(value, Resume::Lost(current)),
         }
     }
@@ -329,7 +341,9 @@ impl<T> Ring<T> {
                             wait += 1;
                         }
                         // SAFETY: the compare-exchange moved the tail past `pos`, whose slot is free.
-                        return Ok(unsafe { self.fill(pos, tail, value) });
+                        return Ok(unsafe {
+                            self.fill(self.slot(pos), pos, tail, self.ends_a_lap(pos), value)
+                        });
                     }
                     Err(current) => {
                         // Lost to another push: let the winner's line settle before reading it again.
@@ -355,14 +369,20 @@ impl<T> Ring<T> {
         }
     }
 
-    /// Writes `value` into `pos`'s slot and publishes it; says what the push learned from `tail`, the word it
-    /// replaced.
+    /// Writes `value` into `slot`, `pos`'s, and publishes it; says what the push learned from `tail`, the word
+    /// it replaced, and from `ends_a_lap` (whether `pos` ends its lap; the caller often knows it already).
     ///
     /// # Safety
-    /// The caller won the compare-exchange that moved the tail from `tail` (at `pos`) past `pos`, and read
-    /// `pos`'s stamp as `pos` (the slot is free) after it was stored.
-    unsafe fn fill(&self, pos: usize, tail: usize, value: T) -> Pushed {
-        let slot = self.slot(pos);
+    /// `slot` is `pos`'s. The caller won the compare-exchange that moved the tail from `tail` (at `pos`) past
+    /// `pos`, and read `pos`'s stamp as `pos` (the slot is free) after it was stored.
+    unsafe fn fill(
+        &self,
+        slot: &Slot<T>,
+        pos: usize,
+        tail: usize,
+        ends_a_lap: bool,
+        value: T,
+    ) -> Pushed {
         // SAFETY: winning the compare-exchange at `pos` makes this thread the slot's only writer until it
         // publishes the stamp below; `stamp == pos` says the slot is uninitialised (the pop of the previous lap
         // read its value out before storing that stamp).
@@ -371,7 +391,7 @@ impl<T> Ring<T> {
         slot.stamp.store(pos + 1, Ordering::Release);
         if tail & self.waiting_bit != 0 {
             Pushed::ReceiversWaiting
-        } else if self.ends_a_lap(pos) {
+        } else if ends_a_lap {
             Pushed::EndOfLap
         } else {
             Pushed::Quiet
@@ -470,12 +490,15 @@ impl<T> Ring<T> {
         }
         // The usual case, inline, as in `try_push`: no receiver queued, nothing promised.
         let pos = head & !self.waiting_bit;
+        let index = pos & (self.waiting_bit - 1);
+        let slot = &self.slots[index];
         // Acquire: as in `pop`.
-        let stamp = self.slot(pos).stamp.load(Ordering::Acquire);
+        let stamp = slot.stamp.load(Ordering::Acquire);
         if stamp != pos + 1 {
             return self.pop::<NEWCOMER>(Resume::Stamp(head, stamp));
         }
-        let new_head = self.advance(pos, 1) | (head & self.waiting_bit);
+        let ends_a_lap = index + 1 == self.capacity();
+        let new_head = self.after(pos, ends_a_lap) | (head & self.waiting_bit);
         // SeqCst: as in `push`.
         match self
             .head
@@ -483,7 +506,7 @@ impl<T> Ring<T> {
         {
             // SAFETY: the compare-exchange moved the head past `pos`, whose slot holds its value
             // (`stamp == pos + 1`).
-            Ok(_) => Ok(unsafe { self.take(pos, head) }),
+            Ok(_) => Ok(unsafe { self.take(slot, pos, head, ends_a_lap) }),
             Err(current) => self.pop::<NEWCOMER>(Resume::Lost(current)),
         }
     }
@@ -562,7 +585,9 @@ impl<T> Ring<T> {
                             wait += 1;
                         }
                         // SAFETY: the compare-exchange moved the head past `pos`, whose value is published.
-                        return Ok(unsafe { self.take(pos, head) });
+                        return Ok(unsafe {
+                            self.take(self.slot(pos), pos, head, self.ends_a_lap(pos))
+                        });
                     }
                     Err(current) => {
                         // Lost to another pop: as in `push`.
@@ -591,14 +616,13 @@ impl<T> Ring<T> {
         }
     }
 
-    /// Reads the value out of `pos`'s slot and frees the slot for the next lap; says what the pop learned from
-    /// `head`, the word it replaced.
+    /// Reads the value out of `slot`, `pos`'s, and frees the slot for the next lap; says what the pop learned
+    /// from `head`, the word it replaced, and from `ends_a_lap` (as in [`Ring::fill`]).
     ///
     /// # Safety
-    /// The caller won the compare-exchange that moved the head from `head` (at `pos`) past `pos`, and read
-    /// `pos`'s stamp as `pos + 1` (the value is published) after it was stored.
-    unsafe fn take(&self, pos: usize, head: usize) -> Popped<T> {
-        let slot = self.slot(pos);
+    /// `slot` is `pos`'s. The caller won the compare-exchange that moved the head from `head` (at `pos`) past
+    /// `pos`, and read `pos`'s stamp as `pos + 1` (the value is published) after it was stored.
+    unsafe fn take(&self, slot: &Slot<T>, pos: usize, head: usize, ends_a_lap: bool) -> Popped<T> {
         // SAFETY: winning the compare-exchange at `pos` makes this thread the only reader of the value the push
         // at `pos` initialised and published (`stamp == pos + 1`); no one touches the slot again until we
         // store the next lap's stamp below.
@@ -610,7 +634,7 @@ impl<T> Ring<T> {
             .store(pos.wrapping_add(self.one_lap), Ordering::Release);
         if head & self.waiting_bit != 0 {
             Popped::SendersWaiting(value)
-        } else if self.ends_a_lap(pos) {
+        } else if ends_a_lap {
             Popped::EndOfLap(value)
         } else {
             Popped::Quiet(value)
