@@ -4,9 +4,16 @@
 //!
 //! Unlike tokio's mpsc, which charges one unit of the task's budget (128 units) per operation, an operation
 //! that completes at once is charged one unit per [`READY_PER_UNIT`] such operations on its thread; one that
-//! waited is charged a unit, as in tokio. So a task that never waits yields after about 128 × 16 = 2,048
-//! operations instead of 128 (each forced yield costs a multi-thread runtime a driver poll and maybe a wake-up
-//! of another worker), and a budget spent elsewhere in the task is seen within 16 operations.
+//! waited is charged a unit, as in tokio. So a task that never waits yields after about 128 × 64 = 8,192
+//! operations instead of 128, and a budget spent elsewhere in the task is seen within 64 operations.
+//!
+//! Why 64: a forced yield is dear on a multi-thread runtime (the task waits for its worker to run out of work
+//! and poll the driver, and meanwhile the other side of its queue runs dry and waits), so fewer of them speed up
+//! a busy queue there, and 8,192 operations of a loop that does nothing else take about 90 µs (11 ns an
+//! operation, `current_thread`), within the 10–100 µs between `.await`s that tokio's maintainers give as a rule
+//! of thumb. Measured
+//! (`benches/results/profile.md`): 16 → 64 gave `multi_thread(2)` idle 1.16–1.57× our own throughput, and was
+//! neutral beside a busy process and on `current_thread`.
 
 use std::task::{Context, Poll};
 
@@ -18,7 +25,7 @@ use std::task::{Context, Poll};
         all(shuttle, not(loom), any(test, feature = "shuttle"))
     ))
 ))]
-pub(crate) const READY_PER_UNIT: u8 = 16;
+pub(crate) const READY_PER_UNIT: u8 = 64;
 
 /// The charge of one operation: a unit of tokio's budget, or nothing (one of the operations a unit covers).
 pub(crate) enum Charge {
@@ -62,7 +69,7 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>, waited: bool) -> Poll<Charge> {
                 return Poll::Ready(Charge::Covered);
             }
         }
-        // Out of line: one call per 16 ready operations (or per wait), kept off the inlined fast path.
+        // Out of line: one call per 64 ready operations (or per wait), kept off the inlined fast path.
         #[inline(never)]
         fn ask_tokio(cx: &mut Context<'_>, waited: bool) -> Poll<Charge> {
             let unit = std::task::ready!(tokio::task::coop::poll_proceed(cx));

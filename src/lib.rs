@@ -116,7 +116,7 @@
 //!
 //! | feature | default | what it turns on |
 //! |---|---|---|
-//! | `tokio` | yes | tokio's cooperative budget (one unit per operation that waited, one per 16 that did not: a task that never waits yields after about 2,048 operations, where tokio's mpsc yields after 128); `send_timeout` / `recv_timeout`; blocking calls that panic inside a runtime |
+//! | `tokio` | yes | tokio's cooperative budget (one unit per operation that waited, one per 64 that did not: a task that never waits yields after about 8,192 operations, where tokio's mpsc yields after 128); `send_timeout` / `recv_timeout`; blocking calls that panic inside a runtime |
 //! | `futures` | yes | [`RecvStream`] (`futures_core::Stream` + `FusedStream`) |
 //! | `loom` | no | with `--cfg loom`, the queue's atomics, locks, cells and parking come from loom, so your loom models explore them |
 //! | `shuttle` | no | the same with shuttle and `--cfg shuttle` |

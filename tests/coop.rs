@@ -12,8 +12,8 @@ use tokio_test::{assert_pending, task};
 const STARVED_AFTER: usize = 100_000;
 
 /// The most operations completing at once before a task yields: the queue charges one unit of tokio's budget
-/// (128 units) per 16 of them (tokio's mpsc: one per operation), and the next one asks again.
-const YIELDS_WITHIN: usize = 128 * 16 + 1;
+/// (128 units) per 64 of them (tokio's mpsc: one per operation), and the next one asks again.
+const YIELDS_WITHIN: usize = 128 * 64 + 1;
 
 /// Uses up the current task's budget, as 128 completed operations would.
 fn exhaust_budget() {
