@@ -60,6 +60,18 @@ fn explore(
     );
 }
 
+/// [`explore`] with the notification limit lifted, as on a multi-thread runtime or for a blocked thread: each
+/// unit freed wakes its own waiter, and a woken waiter comes back without the lock.
+fn explore_unthrottled(
+    name: &str,
+    preemption_bound: Option<usize>,
+    covers: &[&str],
+    model: impl Fn() + Send + Sync + 'static,
+) {
+    crate::coop::models::limit_notifications(usize::MAX);
+    explore(name, preemption_bound, covers, model);
+}
+
 /// Polls `future` once with a waker that does nothing and tells whether it is still pending.
 fn poll_pending<F: Future>(future: Pin<&mut F>) -> bool {
     future
@@ -133,8 +145,7 @@ fn a_sender_waiting_on_full_is_woken_by_a_receive(queue: Queue<i32>) {
 #[test]
 fn i1_blocked_threads_are_unparked_by_the_other_side() {
     // A thread blocked outside any runtime keeps no limit on notifications, as in production.
-    crate::coop::models::limit_notifications(usize::MAX);
-    explore(
+    explore_unthrottled(
         "i1_blocked_threads_are_unparked_by_the_other_side",
         None,
         &["blocking.parked", "receive.waits", "send.waits"],
@@ -171,8 +182,7 @@ fn i1_two_waiting_receivers_are_each_woken_by_one_of_two_sends() {
 /// I1 without the throttle (a multi-thread runtime, a blocked thread): each send wakes its own receiver.
 #[test]
 fn i1_unthrottled_two_waiting_receivers_are_each_woken_by_one_of_two_sends() {
-    crate::coop::models::limit_notifications(usize::MAX);
-    explore(
+    explore_unthrottled(
         "i1_unthrottled_two_waiting_receivers_are_each_woken_by_one_of_two_sends",
         Some(5),
         &["receive.waits", "waiters.notified"],
@@ -319,8 +329,7 @@ fn i3_a_waiting_sender_racing_close_is_either_received_or_refused() {
 /// I3 without the throttle: the woken sender's node is freed at once, and it comes back without the lock.
 #[test]
 fn i3_unthrottled_a_waiting_sender_racing_close_is_either_received_or_refused() {
-    crate::coop::models::limit_notifications(usize::MAX);
-    explore(
+    explore_unthrottled(
         "i3_unthrottled_a_waiting_sender_racing_close_is_either_received_or_refused",
         Some(5),
         &[
@@ -537,8 +546,7 @@ fn i5_a_cancelled_woken_receiver_passes_its_wakeup_on() {
 /// the wake-up on.
 #[test]
 fn i5_unthrottled_a_cancelled_woken_receiver_passes_its_wakeup_on() {
-    crate::coop::models::limit_notifications(usize::MAX);
-    explore(
+    explore_unthrottled(
         "i5_unthrottled_a_cancelled_woken_receiver_passes_its_wakeup_on",
         None,
         &[
@@ -580,8 +588,7 @@ fn i5_a_cancelled_woken_sender_passes_its_wakeup_on_and_sends_nothing() {
 /// I5 without the throttle.
 #[test]
 fn i5_unthrottled_a_cancelled_woken_sender_passes_its_wakeup_on_and_sends_nothing() {
-    crate::coop::models::limit_notifications(usize::MAX);
-    explore(
+    explore_unthrottled(
         "i5_unthrottled_a_cancelled_woken_sender_passes_its_wakeup_on_and_sends_nothing",
         None,
         &["leave.sender_passed_on_a_wakeup", "send.waits"],
@@ -888,8 +895,7 @@ fn i6_a_weak_receivers_upgrade_racing_the_last_drop_never_reopens_a_closed_chann
 #[test]
 fn i1_blocking_send_and_recv_hand_values_over_in_order() {
     // A thread blocked outside any runtime keeps no limit on notifications, as in production.
-    crate::coop::models::limit_notifications(usize::MAX);
-    explore(
+    explore_unthrottled(
         "i1_blocking_send_and_recv_hand_values_over_in_order",
         // Both threads push while the receiver may spin on an unpublished slot: bounded (see the module docs).
         Some(4),
@@ -1315,8 +1321,7 @@ fn i8_an_overtaken_sender_is_handed_the_next_slot() {
 /// I8 without the throttle: the overtaken sender came back without the lock, and the grant still reaches it.
 #[test]
 fn i8_unthrottled_an_overtaken_sender_is_handed_the_next_slot() {
-    crate::coop::models::limit_notifications(usize::MAX);
-    explore(
+    explore_unthrottled(
         "i8_unthrottled_an_overtaken_sender_is_handed_the_next_slot",
         Some(3),
         &[
@@ -1379,8 +1384,7 @@ fn an_overtaken_sender_is_handed_the_next_slot() {
 /// the value reaches it at the latest on the poll after the send, and every registration is counted back.
 #[test]
 fn i8_unthrottled_a_grant_racing_the_waiters_own_poll_reaches_it() {
-    crate::coop::models::limit_notifications(usize::MAX);
-    explore(
+    explore_unthrottled(
         "i8_unthrottled_a_grant_racing_the_waiters_own_poll_reaches_it",
         None,
         &[

@@ -20,7 +20,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 def asserted_probes(source):
     """Model name -> the probes its call asserts, from `explore("name", bound, &[...]` / `check("name", &[...]`."""
     probes = {}
-    for match in re.finditer(r'(?:explore|check(?:_scaled|_unthrottled)?)\(\s*"([a-z0-9_]+)",(.*?)&\[(.*?)\]', source, re.S):
+    for match in re.finditer(r'(?:explore(?:_unthrottled)?|check(?:_scaled|_unthrottled)?)\(\s*"([a-z0-9_]+)",(.*?)&\[(.*?)\]', source, re.S):
         name, _, listed = match.groups()
         probes[name] = re.findall(r'"([^"]+)"', listed)
     return probes
