@@ -234,6 +234,39 @@ fn i2_values_arrive_in_send_order_across_a_wrap() {
     );
 }
 
+/// I2, I3 (memory ordering): a sender that never waits pushes into the slot a racing receiver has just freed.
+/// Neither waits, so no lock orders the two: only the slot's stamp does (the pop stores it with Release after
+/// reading the value out, the push reads it with Acquire before writing), or the push's write races that read.
+#[test]
+fn i2_a_push_into_a_slot_a_racing_pop_just_freed_writes_after_its_read() {
+    explore(
+        "i2_a_push_into_a_slot_a_racing_pop_just_freed_writes_after_its_read",
+        None,
+        &["model.the_sender_found_the_slot_full"],
+        || {
+            let queue = Queue::new(1);
+            queue.try_send(1).unwrap();
+            let receiver = {
+                let queue = queue.clone();
+                thread::spawn(move || queue.try_receive())
+            };
+            // Until the receiver frees the slot; loom explores each order of the two.
+            loop {
+                match queue.try_send(2) {
+                    Ok(()) => break,
+                    Err(TrySendError::Full(_)) => {
+                        crate::probe::hit("model.the_sender_found_the_slot_full");
+                        thread::yield_now();
+                    }
+                    Err(other) => panic!("the queue is open: {other:?}"),
+                }
+            }
+            assert_eq!(receiver.join().unwrap(), Ok(1));
+            assert_eq!(queue.try_receive(), Ok(2));
+        },
+    );
+}
+
 /// I2: with both sides waiting on a capacity-1 queue, one producer's values arrive in order over two laps.
 #[test]
 fn i2_values_arrive_in_order_when_both_sides_wait() {
