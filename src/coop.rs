@@ -11,9 +11,8 @@
 //! and poll the driver, and meanwhile the other side of its queue runs dry and waits), so fewer of them speed up
 //! a busy queue there, and 8,192 operations of a loop that does nothing else take about 90 µs (11 ns an
 //! operation, `current_thread`), within the 10–100 µs between `.await`s that tokio's maintainers give as a rule
-//! of thumb. Measured
-//! (`benches/results/profile.md`): 16 → 64 gave `multi_thread(2)` idle 1.16–1.57× our own throughput, and was
-//! neutral beside a busy process and on `current_thread`.
+//! of thumb. Measured (`benches/results/profile.md`): 16 → 64 gave `multi_thread(2)` idle 1.16–1.57× our own
+//! throughput, and was neutral beside a busy process and on `current_thread`.
 
 use std::task::{Context, Poll};
 

@@ -92,6 +92,23 @@ enum Resume {
     Lost(usize),
 }
 
+impl Resume {
+    /// Where the loop starts: the word (read from `word` if nothing was) and the stamp already read, if any.
+    /// After a lost compare-exchange, backs off first, as the loop does.
+    fn begin(self, word: &AtomicUsize, lost: &mut u32) -> (usize, Option<usize>) {
+        match self {
+            // Relaxed: only a guess, checked by the stamp and the compare-exchange.
+            Resume::Fresh => (word.load(Ordering::Relaxed), None),
+            Resume::Word(word) => (word, None),
+            Resume::Stamp(word, stamp) => (word, Some(stamp)),
+            Resume::Lost(current) => {
+                contention_spin(lost);
+                (current, None)
+            }
+        }
+    }
+}
+
 // SAFETY: the ring owns its `T`s and hands each to exactly one thread (the stamp protocol gives a slot's value
 // to the single push or pop that won the position), so sharing or sending the ring only moves `T`s between
 // threads, which `T: Send` allows.
@@ -281,16 +298,7 @@ impl<T> Ring<T> {
         let by = By::of(BY);
         let mut step = 0;
         let mut lost = 0;
-        let (mut tail, mut stamp_read) = match resume {
-            // Relaxed: only a guess, checked by the stamp and the compare-exchange.
-            Resume::Fresh => (self.tail.load(Ordering::Relaxed), None),
-            Resume::Word(tail) => (tail, None),
-            Resume::Stamp(tail, stamp) => (tail, Some(stamp)),
-            Resume::Lost(current) => {
-                contention_spin(&mut lost);
-                (current, None)
-            }
-        };
+        let (mut tail, mut stamp_read) = resume.begin(&self.tail, &mut lost);
         loop {
             let reserved = self.count(tail);
             let (skip, new_count) = match by {
@@ -526,16 +534,7 @@ impl<T> Ring<T> {
         let by = By::of(BY);
         let mut step = 0;
         let mut lost = 0;
-        let (mut head, mut stamp_read) = match resume {
-            // Relaxed: only a guess, checked by the stamp and the compare-exchange.
-            Resume::Fresh => (self.head.load(Ordering::Relaxed), None),
-            Resume::Word(head) => (head, None),
-            Resume::Stamp(head, stamp) => (head, Some(stamp)),
-            Resume::Lost(current) => {
-                contention_spin(&mut lost);
-                (current, None)
-            }
-        };
+        let (mut head, mut stamp_read) = resume.begin(&self.head, &mut lost);
         loop {
             let promised = self.count(head);
             let pos = self.position(head);

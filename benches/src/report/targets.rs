@@ -331,8 +331,15 @@ mod tests {
     #[test]
     fn targets_file_parses() {
         let specs = parse_specs(TARGETS);
-        assert_eq!(specs.len(), 34);
-        assert_eq!(specs.iter().filter(|s| s.runtime.is_some()).count(), 1);
+        assert_eq!(specs.len(), 40);
+        let named: Vec<&str> = specs.iter().filter_map(|s| s.runtime.as_deref()).collect();
+        assert_eq!(named.len(), 10);
+        // A named runtime must be spelled as the results spell it, or its targets match no cell.
+        assert!(
+            named
+                .iter()
+                .all(|rt| ["current_thread", "multi_thread(2)"].contains(rt))
+        );
     }
 
     #[test]
