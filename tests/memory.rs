@@ -55,6 +55,53 @@ fn memory_follows_occupancy() {
     a_queue_returns_to_a_small_bound_after_a_spike_and_a_drain();
     a_channel_frees_its_blocks_as_receivers_drain_it_concurrently();
     a_large_bounded_channel_costs_a_block_to_create_and_returns_to_it_after_a_drain();
+    cancelled_waits_leave_nothing_behind();
+}
+
+/// Every future that waits and is dropped while it waits gives its place in line back at once, not at the
+/// close: a `select!` loop that drops a pending `recv()`, `send()`, `reserve()`, `closed()` or sink `send` on
+/// every turn must not grow the channel.
+fn cancelled_waits_leave_nothing_behind() {
+    use futures::SinkExt;
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Waker};
+
+    fn pending<F: Future>(future: F) {
+        let future = pin!(future);
+        assert!(
+            future
+                .poll(&mut Context::from_waker(Waker::noop()))
+                .is_pending(),
+            "the future waits"
+        );
+    }
+
+    let (tx, rx) = tokio_mpmc::channel::<u64>(1);
+    let (full_tx, _full_rx) = tokio_mpmc::channel::<u64>(1);
+    full_tx.try_send(0).unwrap();
+    let mut sink = full_tx.clone().into_sink();
+    // One round first: the wait lists' first node blocks are part of the channel, not of the rounds.
+    let round = |sink: &mut tokio_mpmc::SendSink<u64>| {
+        pending(rx.recv());
+        pending(rx.closed());
+        pending(tx.closed());
+        pending(full_tx.send(1));
+        pending(full_tx.reserve());
+        pending(sink.send(2));
+    };
+    round(&mut sink);
+    let before = live();
+    for _ in 0..10_000 {
+        round(&mut sink);
+    }
+    let grown = live() - before;
+    eprintln!("10,000 rounds of cancelled waits: {grown} B");
+    assert!(
+        grown <= 0,
+        "cancelled waits kept {grown} B: a registration outlived its future"
+    );
+    drop(sink);
 }
 
 /// Above a capacity of 65,536 a bounded channel is a block list: `channel(1 << 24)` allocates one block, not

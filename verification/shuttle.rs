@@ -1074,8 +1074,304 @@ fn receive_many_3x3_unbounded() {
     receive_many_on(Queue::unbounded(), 3, 3);
 }
 
+/// The sink (`Sender::into_sink`: `poll_ready` waits for a slot and holds it, `start_send` fills it) racing
+/// receivers, cancellations and, with `closes`, a close. Producers 0 and 1 send 3 values each through a
+/// `SendSink`, each value at random with `SinkExt::send`, with a `send` future polled by hand and dropped (the
+/// value goes with it; the sink keeps its place in line and polls again with a new waker), or by hand:
+/// `poll_ready`, a few yields, `start_send`. Then each closes its sink or drops it, half the time after one
+/// more `poll_ready` polled once, so it holds a slot or waits for one as it goes. Producer 2 sends with `send`.
+/// Consumers 0 and 1 receive with `recv`, consumer 2 through the `Stream`.
+///
+/// Without `closes`, the channel closes only once every value was received and every slot is counted back
+/// (`try_reserve_many(capacity)` succeeds), so a lost wake-up deadlocks and a slot a sink kept fails the
+/// count (I1, I7). With `closes`, a closer closes at a random moment: a sink's `poll_ready` then fails, and a
+/// slot it held still becomes a value or goes back (I3, I7). Either way each value sent is received exactly
+/// once, in its producer's order (I2, I3).
+fn sink_races_receivers_cancels_and_close_on(
+    (tx, rx): (Sender<Item>, Receiver<Item>),
+    closes: bool,
+) {
+    use futures::{Sink, SinkExt, StreamExt};
+    let sinks = (0..2).map(|producer| {
+        let mut sink = tx.clone().into_sink();
+        spawn_task(async move {
+            let mut sent = Vec::new();
+            for seq in 0..3 {
+                let item = Item { producer, seq };
+                let outcome = match thread_rng().gen_range(0..3) {
+                    0 => Some(sink.send(item).await),
+                    1 => poll_then_drop(sink.send(item), thread_rng().gen_range(1..=2)).await,
+                    _ => {
+                        match std::future::poll_fn(|cx| Pin::new(&mut sink).poll_ready(cx)).await {
+                            Ok(()) => {
+                                for _ in 0..thread_rng().gen_range(0..3) {
+                                    yield_now().await;
+                                }
+                                Some(Pin::new(&mut sink).start_send(item))
+                            }
+                            Err(refused) => Some(Err(refused)),
+                        }
+                    }
+                };
+                match outcome {
+                    Some(Ok(())) => sent.push(item),
+                    Some(Err(SendError(()))) => {
+                        assert!(closes, "nothing closes the channel while the sinks send");
+                        let sender = sink.get_ref().expect("the sink is open");
+                        assert!(
+                            sender.is_closed(),
+                            "a sink fails only once the channel is closed"
+                        );
+                        break;
+                    }
+                    // Cancelled while waiting for a slot: the value was dropped with the future.
+                    None => {}
+                }
+            }
+            if thread_rng().gen_bool(0.5) {
+                // One more slot, polled once: held (ready) or waited for (a registration) as the sink goes.
+                let ready = std::future::poll_fn(|cx| Pin::new(&mut sink).poll_ready(cx));
+                let _ = poll_then_drop(ready, 1).await;
+            }
+            if thread_rng().gen_bool(0.5) {
+                sink.close().await.expect("closing a sink cannot fail");
+                assert!(sink.get_ref().is_none(), "a closed sink drops its sender");
+            }
+            drop(sink);
+            sent
+        })
+    });
+    let plain = {
+        let tx = tx.clone();
+        spawn_task(async move {
+            let mut sent = Vec::new();
+            for seq in 0..3 {
+                let item = Item { producer: 2, seq };
+                if tx.send(item).await.is_err() {
+                    assert!(
+                        closes,
+                        "nothing closes the channel while the producers send"
+                    );
+                    break;
+                }
+                sent.push(item);
+            }
+            sent
+        })
+    };
+    let producers: Vec<_> = sinks.chain([plain]).collect();
+    let (reception, receptions) = mpsc::channel();
+    let consumers: Vec<_> = (0..3)
+        .map(|consumer| {
+            let (rx, reception) = (rx.clone(), reception.clone());
+            spawn_task(async move {
+                let mut got = Vec::new();
+                loop {
+                    let next = if consumer == 2 {
+                        rx.stream().next().await
+                    } else {
+                        rx.recv().await
+                    };
+                    let Some(item) = next else { break };
+                    got.push(item);
+                    reception.send(()).unwrap();
+                }
+                got
+            })
+        })
+        .collect();
+    drop(rx);
+    let closer = closes.then(|| {
+        let tx = tx.clone();
+        spawn_task(async move {
+            for _ in 0..thread_rng().gen_range(0..40) {
+                yield_now().await;
+            }
+            tx.close();
+        })
+    });
+    let sent: Vec<Item> = producers.into_iter().flat_map(|join| join()).collect();
+    if let Some(closer) = closer {
+        closer();
+    } else {
+        for _ in 0..sent.len() {
+            // Blocks until a consumer reports a value: a lost wake-up leaves every task blocked (deadlock).
+            receptions
+                .recv()
+                .expect("the consumers keep receiving until the close");
+        }
+        // Every slot is back: the sinks gave up what they held or waited for as they closed or dropped.
+        assert_eq!(tx.len(), 0);
+        if let Some(capacity) = tx.capacity() {
+            let every_slot = tx.try_reserve_many(capacity);
+            assert!(every_slot.is_ok(), "a slot was kept by no one");
+        }
+    }
+    drop(tx);
+    let received: Vec<Vec<Item>> = consumers.into_iter().map(|join| join()).collect();
+    check_delivered_once_in_order(sent, &received);
+}
+
+fn sink_3x3_capacity_3() {
+    sink_races_receivers_cancels_and_close_on(channel(3), false);
+}
+
+fn sink_3x3_block_list_capacity_3() {
+    sink_races_receivers_cancels_and_close_on(crate::channel::channel_on_block_list(3), false);
+}
+
+fn sink_3x3_unbounded() {
+    sink_races_receivers_cancels_and_close_on(unbounded_channel(), false);
+}
+
+fn sink_close_races_capacity_3() {
+    sink_races_receivers_cancels_and_close_on(channel(3), true);
+}
+
+fn sink_close_races_unbounded() {
+    sink_races_receivers_cancels_and_close_on(unbounded_channel(), true);
+}
+
+/// How the channel of a `closed()` model closes.
+#[derive(Debug, Clone, Copy)]
+enum Ending {
+    /// A task calls `close` at a random moment.
+    Explicit,
+    /// The receivers leave after 0 or 1 value each; the last one's drop closes the channel.
+    ReceiversLeave,
+    /// The producers drop their senders when done; the last one's drop closes the channel.
+    SendersLeave,
+}
+
+/// The `closed()` futures of both sides racing the close, the other side and cancellations. Each execution
+/// draws how the channel ends (`Ending`). A producer sends 3 values and 2 consumers receive; 2 tasks per side
+/// that can see the end (senders' `closed()` for a close or the receivers leaving, receivers' `closed()` for a
+/// close or the senders leaving) each await `closed()`, one of them after a first `closed()` polled by hand
+/// and dropped (a cancellation; its registration must go). Every task must finish: a `closed()` future that
+/// misses the close is a deadlock (I1, I6). What the consumers received was sent once, in order (I2, I3);
+/// the wait lists count every registration back when the channel is dropped.
+fn closed_futures_race_the_close_on((tx, rx): (Sender<Item>, Receiver<Item>)) {
+    let ending = match thread_rng().gen_range(0..3) {
+        0 => Ending::Explicit,
+        1 => Ending::ReceiversLeave,
+        _ => Ending::SendersLeave,
+    };
+    let mut tasks: Vec<Box<dyn FnOnce()>> = Vec::new();
+    // The senders' side sees a close, or every receiver gone.
+    if !matches!(ending, Ending::SendersLeave) {
+        for fickle in [false, true] {
+            let tx = tx.clone();
+            tasks.push(spawn_task(async move {
+                if fickle {
+                    let first = tx.closed();
+                    let _ = poll_then_drop(Box::pin(first), thread_rng().gen_range(1..=2)).await;
+                }
+                tx.closed().await;
+                assert!(
+                    tx.is_closed(),
+                    "closed() ends only once the channel is closed"
+                );
+            }));
+        }
+    }
+    // The receivers' side sees a close, or every sender gone.
+    if !matches!(ending, Ending::ReceiversLeave) {
+        for fickle in [false, true] {
+            let rx = rx.clone();
+            tasks.push(spawn_task(async move {
+                if fickle {
+                    let first = rx.closed();
+                    let _ = poll_then_drop(Box::pin(first), thread_rng().gen_range(1..=2)).await;
+                }
+                rx.closed().await;
+                assert!(
+                    rx.is_closed(),
+                    "closed() ends only once the channel is closed"
+                );
+            }));
+        }
+    }
+    let producer = {
+        let tx = tx.clone();
+        spawn_task(async move {
+            let mut sent = Vec::new();
+            for seq in 0..3 {
+                let item = Item { producer: 0, seq };
+                if tx.send(item).await.is_err() {
+                    assert!(
+                        !matches!(ending, Ending::SendersLeave),
+                        "the senders close nothing before they leave"
+                    );
+                    break;
+                }
+                sent.push(item);
+            }
+            sent
+        })
+    };
+    let consumers: Vec<_> = (0..2)
+        .map(|_| {
+            let rx = rx.clone();
+            let leaves_after = match ending {
+                // At most 2 of the 3 values in all: the senders' `closed()` tasks keep the channel open, so a
+                // consumer waiting for a value never sent would wait for good.
+                Ending::ReceiversLeave => Some(thread_rng().gen_range(0..=1)),
+                _ => None,
+            };
+            spawn_task(async move {
+                let mut got = Vec::new();
+                while leaves_after != Some(got.len()) {
+                    match rx.recv().await {
+                        Some(item) => got.push(item),
+                        None => break,
+                    }
+                }
+                got
+            })
+        })
+        .collect();
+    drop(rx);
+    let closer = matches!(ending, Ending::Explicit).then(|| {
+        let tx = tx.clone();
+        spawn_task(async move {
+            for _ in 0..thread_rng().gen_range(0..20) {
+                yield_now().await;
+            }
+            tx.close();
+        })
+    });
+    // The model's own sender must not keep the channel open: only the tasks' handles decide the end.
+    let weak = tx.downgrade();
+    drop(tx);
+    let sent = producer();
+    if let Some(closer) = closer {
+        closer();
+    }
+    let received: Vec<Vec<Item>> = consumers.into_iter().map(|join| join()).collect();
+    for task in tasks {
+        task();
+    }
+    let delivered_at_most: Vec<Item> = received.concat();
+    for item in &delivered_at_most {
+        assert!(sent.contains(item), "a received value was sent");
+    }
+    if !matches!(ending, Ending::ReceiversLeave) {
+        // Nobody left early: every value sent was received, once and in order.
+        check_delivered_once_in_order(sent, &received);
+    }
+    drop(weak);
+}
+
+fn closed_futures_capacity_2() {
+    closed_futures_race_the_close_on(channel(2));
+}
+
+fn closed_futures_unbounded() {
+    closed_futures_race_the_close_on(unbounded_channel());
+}
+
 /// Every model by name, for [`replay_failing_schedule`].
-const MODELS: [(&str, fn()); 27] = [
+const MODELS: [(&str, fn()); 34] = [
     (
         "batch_reservations_3x1_capacity_2",
         batch_reservations_3x1_capacity_2,
@@ -1148,6 +1444,16 @@ const MODELS: [(&str, fn()); 27] = [
         receive_many_3x3_block_list_capacity_2,
     ),
     ("receive_many_3x3_unbounded", receive_many_3x3_unbounded),
+    ("sink_3x3_capacity_3", sink_3x3_capacity_3),
+    (
+        "sink_3x3_block_list_capacity_3",
+        sink_3x3_block_list_capacity_3,
+    ),
+    ("sink_3x3_unbounded", sink_3x3_unbounded),
+    ("sink_close_races_capacity_3", sink_close_races_capacity_3),
+    ("sink_close_races_unbounded", sink_close_races_unbounded),
+    ("closed_futures_capacity_2", closed_futures_capacity_2),
+    ("closed_futures_unbounded", closed_futures_unbounded),
 ];
 
 fn iterations() -> usize {
@@ -1651,4 +1957,106 @@ fn replay_failing_schedule() {
     // The schedule as printed (quotes and line breaks are fine), or the path of a file holding it.
     let schedule = std::fs::read_to_string(&schedule).unwrap_or(schedule);
     shuttle::replay(model, &schedule.replace('"', ""));
+}
+
+/// I1, I2, I3, I5, I7 for the sink (`SendSink`): sinks that send, cancel, hold a slot and close or drop,
+/// racing receivers (one through the `Stream`) on a capacity-3 ring; every slot is counted back.
+#[test]
+fn sink_3x3_capacity_3_loses_no_wakeup_and_keeps_no_slot() {
+    check(
+        "sink_3x3_capacity_3",
+        &[
+            "reserve.waits",
+            "release.reservations",
+            "waiters.refreshed_a_waker",
+        ],
+        sink_3x3_capacity_3,
+    );
+}
+
+/// As [`sink_3x3_capacity_3_loses_no_wakeup_and_keeps_no_slot`], unthrottled (the multi-thread rule).
+#[test]
+fn sink_3x3_capacity_3_unthrottled_loses_no_wakeup_and_keeps_no_slot() {
+    check_unthrottled(
+        "sink_3x3_capacity_3_unthrottled",
+        &["reserve.waits", "release.reservations"],
+        sink_3x3_capacity_3,
+    );
+}
+
+/// As [`sink_3x3_capacity_3_loses_no_wakeup_and_keeps_no_slot`], on a bounded block list.
+#[test]
+fn sink_3x3_block_list_capacity_3_loses_no_wakeup_and_keeps_no_slot() {
+    check(
+        "sink_3x3_block_list_capacity_3",
+        &["reserve.waits", "release.reservations"],
+        sink_3x3_block_list_capacity_3,
+    );
+}
+
+/// As [`sink_3x3_capacity_3_loses_no_wakeup_and_keeps_no_slot`], unbounded (a sink never waits; receivers
+/// do, across block boundaries).
+#[test]
+fn sink_3x3_unbounded_loses_no_wakeup_and_keeps_no_slot() {
+    check(
+        "sink_3x3_unbounded",
+        &["receive.waits", "release.reservations"],
+        sink_3x3_unbounded,
+    );
+}
+
+/// I3, I7 for the sink under a racing close: a sink's `poll_ready` fails once the channel is closed; what it
+/// sent before is received exactly once, and the receivers end.
+#[test]
+fn sink_close_races_capacity_3_refuses_later_sends_and_drains_exactly_once() {
+    check(
+        "sink_close_races_capacity_3",
+        &[
+            "reserve.waits",
+            "close.woke_senders",
+            "release.reservations",
+        ],
+        sink_close_races_capacity_3,
+    );
+}
+
+/// As [`sink_close_races_capacity_3_refuses_later_sends_and_drains_exactly_once`], unbounded.
+#[test]
+fn sink_close_races_unbounded_refuses_later_sends_and_drains_exactly_once() {
+    check(
+        "sink_close_races_unbounded",
+        &["close.woke_receivers", "release.reservations"],
+        sink_close_races_unbounded,
+    );
+}
+
+/// I1, I6 for `closed()`: the futures of both sides, some cancelled first, race a close, the receivers
+/// leaving, or the senders leaving, on a capacity-2 ring; every one ends.
+#[test]
+fn closed_futures_capacity_2_see_every_end() {
+    check(
+        "closed_futures_capacity_2",
+        &[
+            "closed.waits",
+            "close.woke_closed_waiters",
+            "handles.last_receiver_closed",
+            "handles.last_sender_closed",
+        ],
+        closed_futures_capacity_2,
+    );
+}
+
+/// As [`closed_futures_capacity_2_see_every_end`], unbounded.
+#[test]
+fn closed_futures_unbounded_see_every_end() {
+    check(
+        "closed_futures_unbounded",
+        &[
+            "closed.waits",
+            "close.woke_closed_waiters",
+            "handles.last_receiver_closed",
+            "handles.last_sender_closed",
+        ],
+        closed_futures_unbounded,
+    );
 }
