@@ -178,7 +178,16 @@ impl<T> Shared<T> {
         Ok(self.after_pop(self.storage.try_pop()?))
     }
 
+    /// What a push owes the receivers: nothing in the usual case (inline), else [`Shared::after_loud_push`].
+    #[inline]
     fn after_push(&self, pushed: Pushed) {
+        if pushed != Pushed::Quiet {
+            self.after_loud_push(pushed);
+        }
+    }
+
+    #[inline(never)]
+    fn after_loud_push(&self, pushed: Pushed) {
         match pushed {
             Pushed::Quiet => {}
             Pushed::EndOfLap => {
@@ -194,7 +203,18 @@ impl<T> Shared<T> {
         }
     }
 
+    /// The popped value, after what the pop owes the senders: nothing in the usual case (inline), else
+    /// [`Shared::after_loud_pop`].
+    #[inline]
     fn after_pop(&self, popped: Popped<T>) -> T {
+        match popped {
+            Popped::Quiet(value) => value,
+            loud => self.after_loud_pop(loud),
+        }
+    }
+
+    #[inline(never)]
+    fn after_loud_pop(&self, popped: Popped<T>) -> T {
         match popped {
             Popped::Quiet(value) => value,
             Popped::EndOfLap(value) => {

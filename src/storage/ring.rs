@@ -95,6 +95,7 @@ enum Resume {
 impl Resume {
     /// Where the loop starts: the word (read from `word` if nothing was) and the stamp already read, if any.
     /// After a lost compare-exchange, backs off first, as the loop does.
+    #[inline]
     fn begin(self, word: &AtomicUsize, lost: &mut u32) -> (usize, Option<usize>) {
         match self {
             // Relaxed: only a guess, checked by the stamp and the compare-exchange.
