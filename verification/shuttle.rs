@@ -903,8 +903,8 @@ fn spawn_thread<R: Send + 'static>(
 }
 
 /// Sends and batch reservations with no close while anything waits (issue 18, item 1): 3 producers send 3
-/// values each, choosing at random between `send` and `reserve_many(2)` (one slot used after 0–2 yields, the
-/// other given back 0–2 yields later when the iterator drops); 2 consumers receive with `recv`. The channel is
+/// values each, choosing at random between `send` and `reserve_many` of 2 or, where the capacity allows, 3
+/// slots (one slot used after 0–2 yields, the others given back 0–2 yields later when the iterator drops); 2 consumers receive with `recv`. The channel is
 /// closed only after every value was received, so a lost wake-up or a slot kept by no one leaves every task
 /// blocked: shuttle reports the deadlock (I1, I7). Each value arrives once, in its producer's order (I2, I3).
 fn sends_and_batch_reservations_on((tx, rx): (Sender<Item>, Receiver<Item>)) {
@@ -912,13 +912,17 @@ fn sends_and_batch_reservations_on((tx, rx): (Sender<Item>, Receiver<Item>)) {
 }
 
 /// The body of the batch-reservation models: `producers` producers, each value sent with `send` with
-/// probability `plain_sends`, else through `reserve_many(2)`; `consumers` consumers.
+/// probability `plain_sends`, else through `reserve_many` (2 slots, or 3 where the capacity allows);
+/// `consumers` consumers.
 fn batch_reservations_on(
     (tx, rx): (Sender<Item>, Receiver<Item>),
     producers: usize,
     consumers: usize,
     plain_sends: f64,
 ) {
+    // Batches of 2, and of 3 where the capacity allows (past 2).
+    let largest = tx.capacity().map_or(3, |capacity| capacity.min(3));
+    let batch = move || thread_rng().gen_range(2..=largest);
     let producers: Vec<_> = (0..producers)
         .map(|producer| {
             let tx = tx.clone();
@@ -931,7 +935,7 @@ fn batch_reservations_on(
                             .await
                             .expect("open until every value was received");
                     } else {
-                        let mut permits = tx.reserve_many(2).await.expect("open");
+                        let mut permits = tx.reserve_many(batch()).await.expect("open");
                         for _ in 0..thread_rng().gen_range(0..3) {
                             yield_now().await;
                         }
@@ -995,10 +999,11 @@ fn sends_and_batch_reservations_block_list_capacity_3() {
 
 /// `receive_many` consumers with waiting senders (I1: each value it takes frees a slot a waiting sender is
 /// told of, not only the first): `producers` steady producers send 3 values each with `send`, `consumers`
-/// consumers take batches of up to 2 (a fickle one drops its batch future after a poll now and then, I5),
-/// and the queue is closed only once every value was received, so a lost wake-up deadlocks. Each value
-/// arrives once, in its producer's order.
-fn receive_many_on(queue: Queue<Item>, producers: usize, consumers: usize) {
+/// consumers take batches of 1 to 3 (a fickle one drops its batch future after a poll now and then, I5).
+/// Without `closes`, the queue is closed only once every value was received, so a lost wake-up deadlocks;
+/// with it, a closer closes at a random moment and refused producers stop. Each value sent arrives once, in
+/// its producer's order.
+fn receive_many_on(queue: Queue<Item>, producers: usize, consumers: usize, closes: bool) {
     let producer_tasks: Vec<_> = (0..producers)
         .map(|producer| {
             let queue = queue.clone();
@@ -1006,10 +1011,10 @@ fn receive_many_on(queue: Queue<Item>, producers: usize, consumers: usize) {
                 let mut sent = Vec::new();
                 for seq in 0..3 {
                     let item = Item { producer, seq };
-                    queue
-                        .send(item)
-                        .await
-                        .expect("open until every value was received");
+                    if queue.send(item).await.is_err() {
+                        assert!(closes, "open until every value was received");
+                        break;
+                    }
                     sent.push(item);
                 }
                 sent
@@ -1024,20 +1029,23 @@ fn receive_many_on(queue: Queue<Item>, producers: usize, consumers: usize) {
                 let mut got = Vec::new();
                 loop {
                     let mut batch = Vec::new();
+                    // Batches of 1 to 3: past the capacity of 2 and up to that of 3.
+                    let limit = thread_rng().gen_range(1..=3);
                     let taken = if consumer > 0 && thread_rng().gen_bool(0.25) {
                         // A batch future polled once and dropped: it takes nothing it does not return.
-                        let future = Box::pin(queue.receive_many(&mut batch, 2));
+                        let future = Box::pin(queue.receive_many(&mut batch, limit));
                         match poll_then_drop(future, 1).await {
                             Some(taken) => taken,
                             None => continue,
                         }
                     } else {
-                        queue.receive_many(&mut batch, 2).await
+                        queue.receive_many(&mut batch, limit).await
                     };
                     if taken == 0 {
                         break;
                     }
                     assert_eq!(taken, batch.len());
+                    assert!(taken <= limit, "a batch holds at most its limit");
                     for item in batch {
                         got.push(item);
                         reception.send(()).unwrap();
@@ -1047,31 +1055,52 @@ fn receive_many_on(queue: Queue<Item>, producers: usize, consumers: usize) {
             })
         })
         .collect();
+    let closer = closes.then(|| {
+        let queue = queue.clone();
+        spawn_task(async move {
+            for _ in 0..thread_rng().gen_range(0..40) {
+                yield_now().await;
+            }
+            queue.close();
+        })
+    });
     let sent: Vec<Item> = producer_tasks.into_iter().flat_map(|join| join()).collect();
-    for _ in 0..sent.len() {
-        receptions
-            .recv()
-            .expect("the consumers keep receiving until the close");
+    if let Some(closer) = closer {
+        closer();
+    } else {
+        for _ in 0..sent.len() {
+            receptions
+                .recv()
+                .expect("the consumers keep receiving until the close");
+        }
+        assert!(queue.close().is_first());
     }
-    assert!(queue.close().is_first());
     let received: Vec<Vec<Item>> = consumer_tasks.into_iter().map(|join| join()).collect();
     check_delivered_once_in_order(sent, &received);
 }
 
 fn receive_many_2x1_capacity_1() {
-    receive_many_on(Queue::new(1), 2, 1);
+    receive_many_on(Queue::new(1), 2, 1, false);
 }
 
 fn receive_many_3x3_capacity_2() {
-    receive_many_on(Queue::new(2), 3, 3);
+    receive_many_on(Queue::new(2), 3, 3, false);
 }
 
 fn receive_many_3x3_block_list_capacity_2() {
-    receive_many_on(Queue::on_block_list(2), 3, 3);
+    receive_many_on(Queue::on_block_list(2), 3, 3, false);
 }
 
 fn receive_many_3x3_unbounded() {
-    receive_many_on(Queue::unbounded(), 3, 3);
+    receive_many_on(Queue::unbounded(), 3, 3, false);
+}
+
+fn receive_many_close_races_capacity_3() {
+    receive_many_on(Queue::new(3), 3, 3, true);
+}
+
+fn receive_many_close_races_unbounded() {
+    receive_many_on(Queue::unbounded(), 3, 3, true);
 }
 
 /// The sink (`Sender::into_sink`: `poll_ready` waits for a slot and holds it, `start_send` fills it) racing
@@ -1371,7 +1400,7 @@ fn closed_futures_unbounded() {
 }
 
 /// Every model by name, for [`replay_failing_schedule`].
-const MODELS: [(&str, fn()); 34] = [
+const MODELS: [(&str, fn()); 36] = [
     (
         "batch_reservations_3x1_capacity_2",
         batch_reservations_3x1_capacity_2,
@@ -1454,6 +1483,14 @@ const MODELS: [(&str, fn()); 34] = [
     ("sink_close_races_unbounded", sink_close_races_unbounded),
     ("closed_futures_capacity_2", closed_futures_capacity_2),
     ("closed_futures_unbounded", closed_futures_unbounded),
+    (
+        "receive_many_close_races_capacity_3",
+        receive_many_close_races_capacity_3,
+    ),
+    (
+        "receive_many_close_races_unbounded",
+        receive_many_close_races_unbounded,
+    ),
 ];
 
 fn iterations() -> usize {
@@ -2058,5 +2095,31 @@ fn closed_futures_unbounded_see_every_end() {
             "handles.last_sender_closed",
         ],
         closed_futures_unbounded,
+    );
+}
+
+/// I3, I5 for `receive_many` under a racing close: batches of 1 to 3 on a capacity-3 ring (one consumer drops
+/// batch futures after a poll), producers refused once it is closed; every value sent is received once, in
+/// order, and every consumer ends.
+#[test]
+fn receive_many_close_races_capacity_3_drains_exactly_once() {
+    check(
+        "receive_many_close_races_capacity_3",
+        &[
+            "receive_many.took_another",
+            "close.woke_receivers",
+            "send.waits",
+        ],
+        receive_many_close_races_capacity_3,
+    );
+}
+
+/// As [`receive_many_close_races_capacity_3_drains_exactly_once`], unbounded.
+#[test]
+fn receive_many_close_races_unbounded_drains_exactly_once() {
+    check(
+        "receive_many_close_races_unbounded",
+        &["receive_many.took_another", "close.woke_receivers"],
+        receive_many_close_races_unbounded,
     );
 }
