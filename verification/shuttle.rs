@@ -904,9 +904,10 @@ fn spawn_thread<R: Send + 'static>(
 
 /// Sends and batch reservations with no close while anything waits (issue 18, item 1): 3 producers send 3
 /// values each, choosing at random between `send` and `reserve_many` of 2 or, where the capacity allows, 3
-/// slots (one slot used after 0–2 yields, the others given back 0–2 yields later when the iterator drops); 2 consumers receive with `recv`. The channel is
-/// closed only after every value was received, so a lost wake-up or a slot kept by no one leaves every task
-/// blocked: shuttle reports the deadlock (I1, I7). Each value arrives once, in its producer's order (I2, I3).
+/// slots (one slot used after 0–2 yields, the others given back 0–2 yields later when the iterator drops);
+/// 2 consumers receive with `recv`. The channel is closed only after every value was received, so a lost
+/// wake-up or a slot kept by no one leaves every task blocked: shuttle reports the deadlock (I1, I7). Each
+/// value arrives once, in its producer's order (I2, I3).
 fn sends_and_batch_reservations_on((tx, rx): (Sender<Item>, Receiver<Item>)) {
     batch_reservations_on((tx, rx), 3, 2, 0.5);
 }
