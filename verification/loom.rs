@@ -1225,6 +1225,31 @@ fn i7_a_reserve_woken_then_dropped_passes_the_slot_on() {
     );
 }
 
+/// I7 + I5 for the sink: a `SendSink` whose `poll_ready` waits, woken for the slot a receive frees and then
+/// dropped before it polls again, passes the slot on to the other waiting sender.
+#[test]
+fn i7_a_sink_woken_then_dropped_passes_the_slot_on() {
+    use futures_sink::Sink;
+    explore(
+        "i7_a_sink_woken_then_dropped_passes_the_slot_on",
+        None,
+        &["reserve.waits", "leave.sender_passed_on_a_wakeup"],
+        || {
+            let (tx, rx) = channel(1);
+            tx.try_send(0).unwrap();
+            let mut sink = tx.clone().into_sink();
+            let pending = Pin::new(&mut sink).poll_ready(&mut Context::from_waker(Waker::noop()));
+            assert!(pending.is_pending());
+            let sender = thread::spawn(move || block_on(tx.send(2)));
+            assert_eq!(rx.try_recv(), Ok(0));
+            // Woken (or about to be) for the freed slot, and dropped without polling again.
+            drop(sink);
+            sender.join().unwrap().unwrap();
+            assert_eq!(rx.try_recv(), Ok(2));
+        },
+    );
+}
+
 /// I7 + I6: a value sent through a permit while the last receiver is dropped on another thread is dropped
 /// exactly once, and at once (`Track` reports a leak, `len() == 0` that it did not linger inside).
 #[test]
