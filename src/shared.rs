@@ -637,6 +637,7 @@ impl<T> Shared<T> {
                 probe::hit("closed.waits");
                 return Poll::Pending;
             }
+            probe::hit("closed.recheck_found_the_close");
         }
         self.cancel_closed(waiter);
         Poll::Ready(())

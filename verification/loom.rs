@@ -1225,6 +1225,28 @@ fn i7_a_reserve_woken_then_dropped_passes_the_slot_on() {
     );
 }
 
+/// I6 for `closed()`: a receiver's `closed()` racing the close on another thread completes, whether it reads
+/// the queue open and registers before the close takes the list (woken by it) or after (it reads the flag
+/// again after registering).
+#[test]
+fn i6_a_closed_future_racing_the_close_completes() {
+    explore(
+        "i6_a_closed_future_racing_the_close_completes",
+        None,
+        &[
+            "closed.waits",
+            "close.woke_closed_waiters",
+            "closed.recheck_found_the_close",
+        ],
+        || {
+            let (tx, rx) = channel::<usize>(1);
+            let waiter = thread::spawn(move || block_on(rx.closed()));
+            assert!(tx.close());
+            waiter.join().unwrap();
+        },
+    );
+}
+
 /// I7 + I5 for the sink: a `SendSink` whose `poll_ready` waits, woken for the slot a receive frees and then
 /// dropped before it polls again, passes the slot on to the other waiting sender.
 #[test]
