@@ -712,10 +712,7 @@ fn permits_race_sends_and_close_on((tx, rx): (Sender<Item>, Receiver<Item>)) {
         })
         .collect();
     drop(rx);
-    let closer = spawn_task(async move {
-        for _ in 0..thread_rng().gen_range(0..40) {
-            yield_now().await;
-        }
+    let closer = spawn_closer(39, move || {
         tx.close();
         assert!(matches!(tx.try_reserve(), Err(TrySendError::Closed(()))));
     });
@@ -894,6 +891,17 @@ fn spawn_task<R: Send + 'static>(
     Box::new(move || join(task))
 }
 
+/// Spawns a closer: a task that yields up to `max_yields` times (a random count each execution), then calls
+/// `close`. Returns a way to join it.
+fn spawn_closer(max_yields: usize, close: impl FnOnce() + Send + 'static) -> Box<dyn FnOnce()> {
+    spawn_task(async move {
+        for _ in 0..thread_rng().gen_range(0..=max_yields) {
+            yield_now().await;
+        }
+        close();
+    })
+}
+
 /// Runs `body` on a shuttle thread and returns a way to join it.
 fn spawn_thread<R: Send + 'static>(
     body: impl FnOnce() -> R + Send + 'static,
@@ -1058,10 +1066,7 @@ fn receive_many_on(queue: Queue<Item>, producers: usize, consumers: usize, close
         .collect();
     let closer = closes.then(|| {
         let queue = queue.clone();
-        spawn_task(async move {
-            for _ in 0..thread_rng().gen_range(0..40) {
-                yield_now().await;
-            }
+        spawn_closer(39, move || {
             queue.close();
         })
     });
@@ -1213,10 +1218,7 @@ fn sink_races_receivers_cancels_and_close_on(
     drop(rx);
     let closer = closes.then(|| {
         let tx = tx.clone();
-        spawn_task(async move {
-            for _ in 0..thread_rng().gen_range(0..40) {
-                yield_now().await;
-            }
+        spawn_closer(39, move || {
             tx.close();
         })
     });
@@ -1363,10 +1365,7 @@ fn closed_futures_race_the_close_on((tx, rx): (Sender<Item>, Receiver<Item>)) {
     drop(rx);
     let closer = matches!(ending, Ending::Explicit).then(|| {
         let tx = tx.clone();
-        spawn_task(async move {
-            for _ in 0..thread_rng().gen_range(0..20) {
-                yield_now().await;
-            }
+        spawn_closer(19, move || {
             tx.close();
         })
     });
