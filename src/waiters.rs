@@ -74,6 +74,33 @@ pub(crate) const OVERTAKES_BEFORE_HAND_OFF: u32 = 2;
 /// No node: the end of a list, or a waiter that holds its place without a node.
 const NONE: usize = usize::MAX;
 
+/// A count that only the holder of its list's lock changes, and that others read without the lock. A change is
+/// a load and a store, not a read-modify-write (a locked instruction, several times the cost of either; a wait
+/// on a current-thread runtime made two): no other change can fall between the two.
+#[derive(Debug)]
+struct CountUnderTheLock(AtomicUsize);
+
+impl CountUnderTheLock {
+    /// The count. Relaxed: a reader without the lock learns from the value alone, ordered by what its caller
+    /// says (a wake-up); a reader holding the lock sees the last change, made under it.
+    #[inline]
+    fn get(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Adds `n`; call with the lock held.
+    #[inline]
+    fn add(&self, n: usize) {
+        self.0.store(self.get() + n, Ordering::Relaxed);
+    }
+
+    /// Subtracts `n`; call with the lock held.
+    #[inline]
+    fn sub(&self, n: usize) {
+        self.0.store(self.get() - n, Ordering::Relaxed);
+    }
+}
+
 /// How a wait list reaches the ring, for one side.
 pub(crate) trait Gate {
     /// Sets the side's `WAITING` bit: operations of the other side will serve the list.
@@ -169,7 +196,7 @@ pub(crate) struct WaitList {
     waiters: Mutex<Waiters>,
     /// How many nodes are `Granted` or `Notified` (out of the list, still owned by a future), for a look
     /// without the lock (see [`WaitList::may_hold_nodes`]).
-    detached: AtomicUsize,
+    detached: CountUnderTheLock,
     /// The notification throttle: 0 while serves go to the lock; `1 + s` while `limit` notifications are out
     /// (notify mode), `s` units having been counted since without waking anyone. While it is on, the side's
     /// `WAITING` bit is clear (a registration does not set it), so the other side's operations skip the serve
@@ -279,7 +306,7 @@ impl WaitList {
                 notified: 0,
                 limit: usize::MAX,
             }),
-            detached: AtomicUsize::new(0),
+            detached: CountUnderTheLock(AtomicUsize::new(0)),
             throttle: AtomicUsize::new(0),
             first_seq: SeqCell::new(u64::MAX),
         }
@@ -291,8 +318,8 @@ impl WaitList {
     /// go on as a newcomer: its node is then found by its registration or its `leave` (which locks for every
     /// waiter that still names a node).
     pub(crate) fn may_hold_nodes(&self) -> bool {
-        // Relaxed: see above; the ordering that makes it visible is the wake-up's.
-        self.detached.load(Ordering::Relaxed) > 0
+        // The ordering that makes it visible is the wake-up's (see above).
+        self.detached.get() > 0
     }
 
     /// Releases the node of a granted or notified waiter that came back.
@@ -302,8 +329,7 @@ impl WaitList {
             waiters.sync_throttle(&self.throttle, gate);
         }
         waiters.release_node(node);
-        // Relaxed: only changed under the lock; see `may_hold_nodes`.
-        self.detached.fetch_sub(1, Ordering::Relaxed);
+        self.detached.sub(1);
     }
 
     #[inline]
@@ -316,8 +342,7 @@ impl WaitList {
     /// the waiters taken out come back without the lock sooner.
     #[inline]
     fn publish(&self, waiters: &Waiters) {
-        // Relaxed: `detached` changes only under this lock.
-        let seq = if self.detached.load(Ordering::Relaxed) > 0 {
+        let seq = if self.detached.get() > 0 {
             0
         } else if waiters.first == NONE {
             u64::MAX
@@ -472,8 +497,8 @@ impl WaitList {
         let waiters = &mut *guard;
         let mut woken = Woken::serving(waiter.node);
         let granted = waiters.hand_off(gate, &mut woken, &self.throttle);
-        // Relaxed: changed under the lock, before the wake-ups; see `may_hold_nodes`.
-        self.detached.fetch_add(granted, Ordering::Relaxed);
+        // Changed before the wake-ups; see `may_hold_nodes`.
+        self.detached.add(granted);
         let held = match waiters.find(*waiter).map(|node| &node.state) {
             Some(&State::Granted { holds }) => {
                 self.detach_ended(waiters, waiter.node, gate);
@@ -562,8 +587,8 @@ impl WaitList {
                     // in full: notified, it holds nothing, so those units go back (to the caller).
                     let (_, waker, holds, kept) = waiters.notify_oldest(&self.throttle, gate);
                     if kept {
-                        // Relaxed: changed under the lock, before the wake-up; see `may_hold_nodes`.
-                        self.detached.fetch_add(1, Ordering::Relaxed);
+                        // Changed before the wake-up; see `may_hold_nodes`.
+                        self.detached.add(1);
                     }
                     if waiters.first == NONE {
                         waiters.clear(gate);
@@ -583,8 +608,8 @@ impl WaitList {
                 let mut waiters = self.locked();
                 let more = if waiters.handing_off {
                     let granted = waiters.hand_off(gate, &mut woken, &self.throttle);
-                    // Relaxed: changed under the lock, before the wake-ups; see `may_hold_nodes`.
-                    self.detached.fetch_add(granted, Ordering::Relaxed);
+                    // Changed before the wake-ups; see `may_hold_nodes`.
+                    self.detached.add(granted);
                     woken.is_full()
                 } else {
                     let mut allowed = waiters.notifications_allowed(
@@ -603,8 +628,8 @@ impl WaitList {
                         &self.throttle,
                         gate,
                     );
-                    // Relaxed: as above.
-                    self.detached.fetch_add(kept, Ordering::Relaxed);
+                    // As above.
+                    self.detached.add(kept);
                     // Units beyond the notifications allowed now are left to the returning ones to pass on.
                     to_notify = if more {
                         to_notify - (before - allowed)
@@ -762,7 +787,7 @@ impl Drop for WaitList {
         assert_eq!(waiters.starved, 0);
         assert!(!waiters.handing_off);
         // Relaxed: the list is being dropped, no other thread can touch it.
-        assert_eq!(self.detached.load(Ordering::Relaxed), 0);
+        assert_eq!(self.detached.get(), 0);
         assert_eq!(self.throttle.load(Ordering::Relaxed), 0);
     }
 }
@@ -953,7 +978,7 @@ impl Waiters {
         freed: usize,
         gate: &impl Gate,
         throttle: &AtomicUsize,
-        detached: &AtomicUsize,
+        detached: &CountUnderTheLock,
     ) -> usize {
         // Relaxed: changed only under this lock but for the suppressing serves' additions.
         if throttle.load(Ordering::Relaxed) != 0 {
@@ -968,8 +993,7 @@ impl Waiters {
             }
             probe::hit("waiters.wrote_off_stuck_notifications");
             let written_off = self.write_off_notifications();
-            // Relaxed: as every change of the count under the lock.
-            detached.fetch_sub(written_off, Ordering::Relaxed);
+            detached.sub(written_off);
             self.sync_throttle(throttle, gate);
         }
         freed.min(self.limit.saturating_sub(self.notified))
