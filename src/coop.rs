@@ -220,7 +220,41 @@ pub(crate) mod models {
 
 #[cfg(all(test, feature = "tokio", not(any(loom, shuttle))))]
 mod tests {
-    use super::notifications_in_flight;
+    use super::{Charge, READY_PER_UNIT, notifications_in_flight, poll_proceed};
+
+    /// A unit charged for an operation that waited covers that operation alone: the next ready operation on
+    /// the thread asks tokio again, and its unit covers the `READY_PER_UNIT - 1` ready ones after it.
+    #[test]
+    fn a_unit_charged_for_a_wait_covers_no_ready_operation() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(std::future::poll_fn(|cx| {
+            let asks_tokio =
+                |cx: &mut std::task::Context<'_>, waited: bool| match poll_proceed(cx, waited) {
+                    std::task::Poll::Ready(charge) => {
+                        charge.made_progress();
+                        matches!(charge, Charge::Unit(_))
+                    }
+                    std::task::Poll::Pending => panic!("a fresh task has budget"),
+                };
+            // Spend what is left of a cover this thread had, then a whole one.
+            while !asks_tokio(cx, false) {}
+            for _ in 1..READY_PER_UNIT {
+                assert!(!asks_tokio(cx, false), "covered by the unit before");
+            }
+            assert!(
+                asks_tokio(cx, true),
+                "an operation that waited takes a unit"
+            );
+            assert!(
+                asks_tokio(cx, false),
+                "the wait's unit covered a ready operation"
+            );
+            assert!(!asks_tokio(cx, false), "covered by the unit before");
+            std::task::Poll::Ready(())
+        }));
+    }
 
     /// Polls `notifications_in_flight` twice (asked, then remembered) in each of 64 tasks spawned by `spawn`.
     async fn limits_of_tasks(

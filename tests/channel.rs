@@ -774,11 +774,13 @@ fn handles_debug_without_item_debug_and_show_len_capacity_closed_and_counts() {
     let (tx, rx) = channel::<NotDebug>(2);
     tx.try_send(NotDebug).unwrap();
     let weak = tx.downgrade();
+    // Three senders and one receiver: a count shown under the other's name would be seen.
+    let _more_senders = (tx.clone(), tx.clone());
     let expected = [
         "len: 1",
         "capacity: 2",
         "closed: false",
-        "senders: 1",
+        "senders: 3",
         "receivers: 1",
     ];
     let sender = format!("{tx:?}");
@@ -787,7 +789,7 @@ fn handles_debug_without_item_debug_and_show_len_capacity_closed_and_counts() {
     let receiver = format!("{rx:?}");
     assert_shows(&receiver, &["Receiver"]);
     assert_shows(&receiver, &expected);
-    assert_shows(&format!("{weak:?}"), &["WeakSender", "senders: 1"]);
+    assert_shows(&format!("{weak:?}"), &["WeakSender", "senders: 3"]);
     tx.close();
     assert_shows(&format!("{rx:?}"), &["closed: true"]);
     let stream = rx.into_stream();

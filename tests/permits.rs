@@ -152,6 +152,37 @@ fn a_reserve_future_dropped_after_its_wake_up_passes_it_on() {
 }
 
 #[test]
+fn a_reserve_owned_future_dropped_while_waiting_or_after_its_wake_up_leaves_the_line() {
+    for woken_first in [false, true] {
+        let (tx, rx) = channel(1);
+        tx.try_send(0).unwrap();
+        let mut dropped = spawn(tx.clone().reserve_owned());
+        let mut next = spawn(tx.send(1));
+        assert_pending!(dropped.poll());
+        assert_pending!(next.poll());
+        if woken_first {
+            assert_eq!(rx.try_recv(), Ok(0));
+            assert!(dropped.is_woken() && !next.is_woken());
+            drop(dropped);
+        } else {
+            drop(dropped);
+            assert_eq!(rx.try_recv(), Ok(0));
+        }
+        assert!(
+            next.is_woken(),
+            "woken first: {woken_first}: the slot's wake-up went to the dropped reserve_owned"
+        );
+        assert_ready_eq!(next.poll(), Ok(()));
+        assert_eq!(rx.try_recv(), Ok(1));
+        assert_eq!(
+            tx.sender_count(),
+            1,
+            "the dropped future dropped its sender"
+        );
+    }
+}
+
+#[test]
 fn reserve_many_holds_n_slots_and_gives_back_the_unused_ones() {
     let (tx, rx) = channel(4);
     let mut permits = tx.try_reserve_many(3).unwrap();

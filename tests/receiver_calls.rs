@@ -191,6 +191,48 @@ fn into_stream_keeps_the_place_in_line_poll_recv_held() {
     );
 }
 
+#[cfg(feature = "futures")]
+#[test]
+fn a_stream_polled_with_a_new_waker_is_woken_in_the_place_poll_recv_held() {
+    use futures::Stream;
+    use std::pin::Pin;
+
+    let (tx, rx) = channel(2);
+    let mut first = rx.clone();
+    let (poll_recv_wakes, poll_recv_waker) = counting_waker();
+    assert!(poll_recv(&mut first, &poll_recv_waker).is_pending());
+    let mut later = spawn(rx.recv());
+    assert_pending!(later.poll());
+    // The stream's task is another one: its poll refreshes the registration `first` made.
+    let mut stream = first.into_stream();
+    let (stream_wakes, stream_waker) = counting_waker();
+    assert!(
+        Pin::new(&mut stream)
+            .poll_next(&mut Context::from_waker(&stream_waker))
+            .is_pending()
+    );
+    tx.try_send(1).unwrap();
+    assert_eq!(
+        stream_wakes.wakes(),
+        1,
+        "the stream is woken in `first`'s place"
+    );
+    assert_eq!(
+        poll_recv_wakes.wakes(),
+        0,
+        "no registration kept the old waker"
+    );
+    assert!(!later.is_woken(), "the stream stands before `later`");
+    assert_eq!(
+        Pin::new(&mut stream).poll_next(&mut Context::from_waker(&stream_waker)),
+        Poll::Ready(Some(1))
+    );
+    // Nothing of `first` is left in line: the next value goes to `later`.
+    tx.try_send(2).unwrap();
+    assert!(later.is_woken());
+    assert_ready_eq!(later.poll(), Some(2));
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // WeakReceiver
 // ---------------------------------------------------------------------------------------------------------
@@ -472,7 +514,10 @@ fn the_new_types_debug_without_item_debug() {
             assert!(text.contains(part), "{text:?} does not show {part:?}");
         }
     };
-    shows(format!("{weak:?}"), &["WeakReceiver", "receivers: 1"]);
+    // One sender and two receivers: the sender count shown as the receivers' would be seen.
+    let second = rx.clone();
+    shows(format!("{weak:?}"), &["WeakReceiver", "receivers: 2"]);
+    drop(second);
     shows(format!("{:?}", rx.iter()), &["Iter", "len: 1"]);
     shows(format!("{:?}", rx.try_iter()), &["TryIter", "len: 1"]);
     shows(

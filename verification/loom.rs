@@ -563,6 +563,51 @@ fn i4_len_never_exceeds_capacity_while_racing() {
     );
 }
 
+/// I4, the snapshot half: `len` is the count at one instant, so it never shows more values than were inside at
+/// once (here one, below the capacity of 2: a `len` that only stays within the capacity passes the model
+/// above). Its reads of the two ends race two sends and receives, which move both ends a lap.
+#[test]
+fn i4_len_counts_the_values_of_one_instant() {
+    explore(
+        "i4_len_counts_the_values_of_one_instant",
+        None,
+        &["model.len_read_one"],
+        || len_counts_the_values_of_one_instant(Queue::new(2)),
+    );
+}
+
+/// The same on the unbounded block list.
+#[test]
+fn i4_len_counts_the_values_of_one_instant_unbounded() {
+    explore(
+        "i4_len_counts_the_values_of_one_instant_unbounded",
+        None,
+        &["model.len_read_one"],
+        || len_counts_the_values_of_one_instant(Queue::unbounded()),
+    );
+}
+
+/// The body of the `len` snapshot models, on an empty `queue`.
+fn len_counts_the_values_of_one_instant(queue: Queue<usize>) {
+    let observer = {
+        let queue = queue.clone();
+        thread::spawn(move || {
+            for _ in 0..2 {
+                let len = queue.len();
+                assert!(len <= 1, "len {len}, and at most one value was ever inside");
+                if len == 1 {
+                    crate::probe::hit("model.len_read_one");
+                }
+            }
+        })
+    };
+    for value in 0..2 {
+        queue.try_send(value).unwrap();
+        assert_eq!(queue.try_receive(), Ok(value));
+    }
+    observer.join().unwrap();
+}
+
 /// I5: a receiver woken and then cancelled (dropped without acting on its wake-up) passes the wake-up on:
 /// the other waiting receiver still gets the value.
 #[test]
