@@ -142,7 +142,8 @@ mod imp {
     pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, fence};
     #[cfg(target_has_atomic = "64")]
     pub(crate) use std::sync::atomic::AtomicU64;
-    pub(crate) use std::sync::{Arc, Mutex, MutexGuard};
+    pub(crate) use crate::storage::lock::{SpinLock as Mutex, SpinLockGuard as MutexGuard};
+    pub(crate) use std::sync::Arc;
     pub(crate) use std::thread::{Thread, current as current_thread, park};
 
     /// Spin briefly (the other side is usually a few instructions from done), then give up the core.
@@ -209,8 +210,9 @@ mod std_cell {
     }
 }
 
-/// Locks `mutex`, ignoring poisoning: every critical section of the queue leaves its data consistent
-/// before it can panic (the only panics in them are allocation failures).
+/// Locks `mutex`, ignoring poisoning (the checkers' `Mutex` poisons; the spin lock of the `std` arm never
+/// does): every critical section of the queue leaves its data consistent before it can panic (the only panics
+/// in them are allocation failures).
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()

@@ -2253,3 +2253,33 @@ fn i1_a_stuck_notified_receiver_delays_the_next_by_at_most_twice_the_capacity() 
         },
     );
 }
+
+/// The wait lists' lock under `std` (`src/storage/lock.rs`, built on the facade, so here on loom's atomics and
+/// cell) excludes and orders its holders: two threads each add one, a read and a write apart under the lock, and
+/// no addition is lost; loom's cell fails the model on any access the lock did not order after the last.
+#[test]
+fn lock_excludes_and_orders_its_holders() {
+    explore(
+        "lock_excludes_and_orders_its_holders",
+        None,
+        &["lock.waited"],
+        || {
+            let lock = loom::sync::Arc::new(crate::storage::lock::SpinLock::new(0_usize));
+            let other = {
+                let lock = loom::sync::Arc::clone(&lock);
+                thread::spawn(move || add_one_under(&lock))
+            };
+            add_one_under(&lock);
+            other.join().unwrap();
+            let total = lock.lock().unwrap().with_mut(|value| *value);
+            assert_eq!(total, 2, "an addition under the lock was lost");
+        },
+    );
+}
+
+/// Adds one to the value under `lock`, reading and writing in two accesses.
+fn add_one_under(lock: &crate::storage::lock::SpinLock<usize>) {
+    let mut guard = lock.lock().unwrap();
+    let read = guard.with_mut(|value| *value);
+    guard.with_mut(|value| *value = read + 1);
+}

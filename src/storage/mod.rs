@@ -1,6 +1,7 @@
 //! Where the values live. Each flavour is a lock-free structure that keeps the closed flag and the two
 //! `WAITING` flags of the waiter protocol in the words its operations move, and reports in its results
-//! whether the other side may be waiting. This is the only part of the crate with `unsafe`.
+//! whether the other side may be waiting. With the wait lists' lock ([`lock`]), this is the only part of the
+//! crate with `unsafe`.
 //!
 //! Two flavours: the [`ring::Ring`] (bounded, every slot allocated up front, no allocation afterwards) and the
 //! [`list::List`] of blocks (unbounded, or bounded by a count: memory follows occupancy). [`Storage`] is the
@@ -8,6 +9,9 @@
 //! Both keep the same words (flags and counts), so the waiter protocol above is the same for both.
 
 pub(crate) mod list;
+// Under a model checker the queue locks with the checker's `Mutex`; this lock's own model still builds it.
+#[cfg_attr(any(loom, shuttle), allow(dead_code))]
+pub(crate) mod lock;
 pub(crate) mod ring;
 
 use crate::error::{TryRecvError, TrySendError};
