@@ -4,9 +4,10 @@
 //! critical section is a few dozen instructions that never run user code (wakers are cloned before and woken
 //! after). std's futex lock releases with a swap, a locked instruction, so it can tell whether to wake a
 //! sleeper; this lock never sleeps, so its release is a store (one locked instruction fewer per acquisition).
-//! A waiter spins briefly and then yields its thread (the facade's `backoff`), as kanal's lock does (and flume's
-//! with its `spin` feature; both also sleep at last, which critical sections this short do not need). Same-day A/B against std's lock, idle,
-//! `current_thread` capacity 1 +8 to +11 %, capacity 16 +3 to +7 % (`benches/results/profile.md`).
+//! A waiter spins briefly and then yields its thread (the facade's `backoff`), as kanal's lock does (and
+//! flume's with its `spin` feature; both also sleep at last, which critical sections this short do not need).
+//! Same-day A/B against std's lock, idle, `current_thread` capacity 1 +8 to +11 %, capacity 16 +3 to +7 %
+//! (`benches/results/profile.md`).
 //!
 //! Built from the facade, so under loom its own model (`verification/loom.rs`, `lock_*`) checks that it
 //! excludes and orders; the queue's models run on the checker's own `Mutex`, which has the same contract.
