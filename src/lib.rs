@@ -67,8 +67,8 @@
 //! the source, the repository's mutant gate):
 //!
 //! - **I1 no lost wake-ups**: whenever a waiting task or blocked thread could make progress, it is woken,
-//!   or a task of its side already was and has not come back yet: on a current-thread runtime one
-//!   notification per side is out at a time (see I8); the woken task passes it on if it leaves a unit free,
+//!   or a task of its side already was and has not come back yet: on a current-thread runtime (above
+//!   capacity 1) one notification per side is out at a time (see I8); the woken task passes it on if it leaves a unit free,
 //!   and one that is never polled again (nor dropped) delays its side by at most twice the capacity in
 //!   units (62 values, two blocks, when unbounded).
 //! - **I2 FIFO per producer**: values sent by one task are received in the order they were sent.
@@ -90,7 +90,7 @@
 //!   the values around it; [`Permit::send`] never waits or fails; a dropped permit's slot goes to the next
 //!   waiting sender.
 //! - **I8 bounded overtaking**: waiting tasks are woken in the order they started waiting: on a multi-thread
-//!   runtime (and for blocked threads) one per freed slot (value); on a current-thread runtime one at a time
+//!   runtime (for blocked threads, and at capacity 1) one per freed slot (value); on a current-thread runtime one at a time
 //!   per side, the units freed meanwhile left to it (one task runs at a time there, so the woken one finds
 //!   them all; waking one per unit would wake tasks that find nothing). A woken task can be overtaken by a
 //!   running one, or by another woken one polled first, that takes the value (slot) first; it keeps its

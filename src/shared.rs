@@ -546,7 +546,7 @@ impl<T> Shared<T> {
                         waiter,
                         1,
                         cx.waker(),
-                        coop::notifications_in_flight(),
+                        coop::notifications_in_flight(self.storage.capacity()),
                         &ReceiverGate(&self.storage),
                     );
                     if granted.is_some() {
@@ -585,7 +585,7 @@ impl<T> Shared<T> {
             waiter,
             count,
             cx.waker(),
-            coop::notifications_in_flight(),
+            coop::notifications_in_flight(self.storage.capacity()),
             &SenderGate(&self.storage),
         )?;
         *waiter = None;

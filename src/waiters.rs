@@ -5,7 +5,8 @@
 //! - *notify* (normal): the oldest waiter is taken out of the list and woken; the unit stays in the ring, where
 //!   a running task may take it first (as with every MPMC peer: running tasks keep the fast path). A woken
 //!   waiter that finds the unit gone was *overtaken*; it registers again at its old place, counting it.
-//!   At most `limit` notifications are out at once (1 on a current-thread runtime): units freed meanwhile are
+//!   At most `limit` notifications are out at once (1 on a current-thread runtime, but for a capacity of 1):
+//!   units freed meanwhile are
 //!   left to the notified waiters, which pass the notification on when they come back (see
 //!   `WaitList::throttle`). Without a limit (a multi-thread runtime, a blocked thread) a notified waiter's node
 //!   is freed at once, and its future comes back without taking the lock (see `WaitList::first_seq`).

@@ -1,8 +1,9 @@
 #![cfg(not(any(loom, shuttle)))]
 //! How many waiters a freed unit wakes (issue 20): on a current-thread runtime one notification per side is
 //! out at a time, and units freed meanwhile are left to the notified waiter, which passes the notification on
-//! when it leaves one free; elsewhere (a multi-thread runtime, no runtime) one waiter per unit, as the
-//! `on_a_multi_thread_runtime_*` tests check here and `tests/wakeups.rs` off a runtime. A notified
+//! when it leaves one free; elsewhere (a multi-thread runtime, no runtime, a capacity of 1) one waiter per
+//! unit, as the `on_a_multi_thread_runtime_*` and `*_capacity_1_*` tests check here and `tests/wakeups.rs`
+//! off a runtime. A notified
 //! future that never comes back delays its side by at most twice the capacity (one block and the patience
 //! when unbounded). Futures are polled by hand inside a
 //! runtime's context, so every test states exactly who is woken by what.
@@ -126,11 +127,62 @@ fn a_notified_sender_that_finds_its_slot_taken_lets_the_next_be_woken_by_the_nex
     assert_ready_eq!(second.poll(), Ok(()));
 }
 
+// At a capacity of 1 no burst forms (one slot, one value at most): no throttle, one waiter woken per unit on a
+// current-thread runtime too, and a woken future comes back without the side's lock.
+
+#[test]
+fn on_a_current_thread_runtime_at_capacity_1_each_free_slot_wakes_its_own_sender() {
+    let runtime = current_thread();
+    let _entered = runtime.enter();
+    let queue = Queue::new(1);
+    queue.try_send(0).unwrap();
+    let mut first = spawn(queue.send(1));
+    let mut second = spawn(queue.send(2));
+    assert_pending!(first.poll());
+    assert_pending!(second.poll());
+    assert_eq!(queue.try_receive(), Ok(0));
+    assert!(first.is_woken() && !second.is_woken());
+    queue.try_send(9).unwrap(); // a newcomer takes the slot before the woken sender runs
+    assert_eq!(queue.try_receive(), Ok(9));
+    assert!(
+        second.is_woken(),
+        "a second slot freed, a second sender woken"
+    );
+    assert_ready_eq!(first.poll(), Ok(()));
+    assert_pending!(second.poll()); // the slot went to the older one
+    assert_eq!(queue.try_receive(), Ok(1));
+    assert!(second.is_woken());
+    assert_ready_eq!(second.poll(), Ok(()));
+    assert_eq!(queue.try_receive(), Ok(2));
+}
+
+#[test]
+fn on_a_current_thread_runtime_at_capacity_1_each_value_wakes_its_own_receiver() {
+    let runtime = current_thread();
+    let _entered = runtime.enter();
+    let queue = Queue::new(1);
+    let mut first = spawn(queue.receive());
+    let mut second = spawn(queue.receive());
+    assert_pending!(first.poll());
+    assert_pending!(second.poll());
+    queue.try_send(1).unwrap();
+    assert!(first.is_woken() && !second.is_woken());
+    assert_eq!(queue.try_receive(), Ok(1)); // a newcomer takes the value before the woken receiver runs
+    queue.try_send(2).unwrap();
+    assert!(second.is_woken(), "a second value, a second receiver woken");
+    assert_ready_eq!(first.poll(), Ok(Some(2)));
+    assert_pending!(second.poll());
+    queue.try_send(3).unwrap();
+    assert!(second.is_woken());
+    assert_ready_eq!(second.poll(), Ok(Some(3)));
+}
+
 #[test]
 fn a_notified_sender_never_polled_again_delays_the_next_by_at_most_twice_the_capacity() {
     let runtime = current_thread();
     let _entered = runtime.enter();
-    for capacity in [1, 2, 3, 5] {
+    // (At a capacity of 1 each slot freed wakes its own sender: see the test above.)
+    for capacity in [2, 3, 5] {
         let queue = Queue::new(capacity);
         for value in 0..capacity {
             queue.try_send(value).unwrap();
