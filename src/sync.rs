@@ -104,7 +104,9 @@ mod imp {
     pub(crate) use shuttle::sync::atomic::{
         AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering, fence,
     };
-    pub(crate) use shuttle::sync::{Arc, Mutex, MutexGuard};
+    // The production lock, on shuttle's atomics: the shuttle models run the queue as it runs.
+    pub(crate) use crate::storage::lock::{SpinLock as Mutex, SpinLockGuard as MutexGuard};
+    pub(crate) use shuttle::sync::Arc;
     pub(crate) use shuttle::thread::{Thread, current as current_thread, park};
 
     /// shuttle schedules cooperatively: a spin that does not yield would never let the other thread finish.
@@ -210,7 +212,7 @@ mod std_cell {
     }
 }
 
-/// Locks `mutex`, ignoring poisoning (the checkers' `Mutex` poisons; the spin lock of the `std` arm never
+/// Locks `mutex`, ignoring poisoning (loom's `Mutex` poisons; the spin lock of the `std` and shuttle arms never
 /// does): every critical section of the queue leaves its data consistent before it can panic (the only panics
 /// in them are allocation failures).
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -10,7 +10,8 @@
 //! (`benches/results/profile.md`).
 //!
 //! Built from the facade, so under loom its own model (`verification/loom.rs`, `lock_*`) checks that it
-//! excludes and orders; the queue's models run on the checker's own `Mutex`, which has the same contract.
+//! excludes and orders, and the shuttle models run the queue on it; the loom models of the queue lock with
+//! loom's `Mutex`, which has the same contract and fewer scheduling points.
 
 use std::marker::PhantomData;
 
