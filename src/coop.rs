@@ -108,8 +108,8 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>, waited: bool) -> Poll<Charge> {
 ///   its unit to a task running on another worker, and one wake-up per unit keeps every worker busy;
 /// - at a capacity of 1, no limit on any runtime: at most one unit is free at a time, so no burst forms for
 ///   one woken waiter to find, and a notification kept out only makes its future take the side's lock when
-///   it comes back (`current_thread` capacity 1: 1.14-1.24x the throughput, polls unchanged;
-///   `benches/results/profile.md`).
+///   it comes back (`current_thread` capacity 1: 1.14-1.24x the throughput idle, 1.19-1.25x beside a busy
+///   process, polls unchanged; `benches/results/profile.md`).
 ///
 /// Under a model checker the model's own limit applies at every capacity: the protocol is checked under both
 /// rules, whichever this function would pick.
