@@ -68,9 +68,9 @@
 //!
 //! - **I1 no lost wake-ups**: whenever a waiting task or blocked thread could make progress, it is woken,
 //!   or a task of its side already was and has not come back yet: on a current-thread runtime (above
-//!   capacity 1) one notification per side is out at a time (see I8); the woken task passes it on if it leaves a unit free,
-//!   and one that is never polled again (nor dropped) delays its side by at most twice the capacity in
-//!   units (62 values, two blocks, when unbounded).
+//!   capacity 1) one notification per side is out at a time (see I8); the woken task passes it on if it
+//!   leaves a unit free, and one that is never polled again (nor dropped) delays its side by at most twice
+//!   the capacity in units (62 values, two blocks, when unbounded).
 //! - **I2 FIFO per producer**: values sent by one task are received in the order they were sent.
 //! - **I3 close drains**: every value whose send returned `Ok` is received exactly once (unless every
 //!   receiver is gone), then every receive answers closed; every send after the close fails and gives its
@@ -90,9 +90,9 @@
 //!   the values around it; [`Permit::send`] never waits or fails; a dropped permit's slot goes to the next
 //!   waiting sender.
 //! - **I8 bounded overtaking**: waiting tasks are woken in the order they started waiting: on a multi-thread
-//!   runtime (for blocked threads, and at capacity 1) one per freed slot (value); on a current-thread runtime one at a time
-//!   per side, the units freed meanwhile left to it (one task runs at a time there, so the woken one finds
-//!   them all; waking one per unit would wake tasks that find nothing). A woken task can be overtaken by a
+//!   runtime (for blocked threads, and at capacity 1) one per freed slot (value); on a current-thread
+//!   runtime one at a time per side, the units freed meanwhile left to it (one task runs at a time there, so
+//!   the woken one finds them all; waking one per unit would wake tasks that find nothing). A woken task can be overtaken by a
 //!   running one, or by another woken one polled first, that takes the value (slot) first; it keeps its
 //!   place, and after 4 overtakes the next value (slot) is handed to it before it is woken. So a receive or
 //!   send is woken in vain at most 4 times.

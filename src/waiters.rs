@@ -6,10 +6,10 @@
 //!   a running task may take it first (as with every MPMC peer: running tasks keep the fast path). A woken
 //!   waiter that finds the unit gone was *overtaken*; it registers again at its old place, counting it.
 //!   At most `limit` notifications are out at once (1 on a current-thread runtime, but for a capacity of 1):
-//!   units freed meanwhile are
-//!   left to the notified waiters, which pass the notification on when they come back (see
-//!   `WaitList::throttle`). Without a limit (a multi-thread runtime, a blocked thread) a notified waiter's node
-//!   is freed at once, and its future comes back without taking the lock (see `WaitList::first_seq`).
+//!   units freed meanwhile are left to the notified waiters, which pass the notification on when they come
+//!   back (see `WaitList::throttle`). Without a limit (a multi-thread runtime, a blocked thread, a capacity
+//!   of 1) a notified waiter's node is freed at once, and its future comes back without taking the lock (see
+//!   `WaitList::first_seq`).
 //! - *hand-off*: once a waiting waiter was overtaken [`OVERTAKES_BEFORE_HAND_OFF`] times, the side's `QUEUED`
 //!   bit is set: newcomers give way, and every unit freed is acquired from the ring for the oldest waiter (a
 //!   reserved slot, a promised value) and *granted* to it before it is woken, so it finds it when it runs.
