@@ -170,6 +170,33 @@ async fn blocking_calls_panic_inside_a_current_thread_runtime_before_sending_or_
 }
 
 #[tokio::test]
+async fn each_blocking_calls_panic_inside_a_runtime_names_that_very_call() {
+    let (tx, rx) = channel::<u8>(1);
+    let named = |call: &str, message: String| {
+        assert!(
+            message.contains(&format!("`{call}` called from inside an async runtime")),
+            "the panic of {call} names {call}: {message:?}"
+        );
+    };
+    named("blocking_send", runtime_panic(|| tx.blocking_send(1)));
+    named(
+        "blocking_send_timeout",
+        runtime_panic(|| tx.blocking_send_timeout(1, SHORT)),
+    );
+    named("blocking_recv", runtime_panic(|| rx.blocking_recv()));
+    named(
+        "blocking_recv_timeout",
+        runtime_panic(|| rx.blocking_recv_timeout(SHORT)),
+    );
+    named("Receiver::iter", runtime_panic(|| rx.iter().next()));
+    named(
+        "Receiver::into_iter",
+        runtime_panic(|| rx.clone().into_iter().next()),
+    );
+    assert_eq!(tx.len(), 0, "the panicking calls sent nothing");
+}
+
+#[tokio::test]
 async fn queue_blocking_calls_panic_inside_a_runtime_before_sending_or_taking_anything() {
     let queue = Queue::new(2);
     queue.try_send(1).unwrap();
@@ -373,6 +400,35 @@ fn blocking_recv_timeout_receives_a_value_sent_by_another_thread_before_the_dead
     let consumer = thread::spawn(move || rx.blocking_recv_timeout(LONG));
     tx.blocking_send(7).unwrap();
     assert_eq!(consumer.join().unwrap(), Ok(7));
+}
+
+#[test]
+fn a_blocking_timeout_too_large_for_the_clock_waits_as_if_it_had_none() {
+    // `Duration::MAX` overflows an `Instant`: the call must wait for its outcome, not time out at once.
+    const PARK_TIME: Duration = Duration::from_millis(100);
+    let (tx, rx) = channel::<u8>(1);
+    let consumer = thread::spawn(move || rx.blocking_recv_timeout(Duration::MAX));
+    // Gives the consumer time to find the channel empty and park: the outcome is the same without the pause,
+    // which only makes a call that does not wait (a deadline of now) fail here rather than pass by luck.
+    thread::sleep(PARK_TIME);
+    drop(tx);
+    assert_eq!(
+        consumer.join().unwrap(),
+        Err(RecvTimeoutError::Closed),
+        "a receive with an endless timeout waited until the last sender dropped"
+    );
+
+    let (tx, rx) = channel(1);
+    tx.try_send(1).unwrap();
+    let producer = thread::spawn(move || tx.blocking_send_timeout(2, Duration::MAX));
+    thread::sleep(PARK_TIME);
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(
+        producer.join().unwrap(),
+        Ok(()),
+        "a send with an endless timeout waited until a slot was freed"
+    );
+    assert_eq!(rx.try_recv(), Ok(2));
 }
 
 #[test]

@@ -800,6 +800,29 @@ fn handles_debug_without_item_debug_and_show_len_capacity_closed_and_counts() {
 }
 
 #[test]
+fn a_send_futures_debug_shows_whether_it_still_holds_its_value_and_whether_it_waits() {
+    let (tx, rx) = channel::<NotDebug>(1);
+    tx.try_send(NotDebug).unwrap();
+    let mut send = spawn(tx.send(NotDebug));
+    assert_shows(
+        &send.enter(|_, f| format!("{f:?}")),
+        &["SendFuture", "done: false", "waiting: false"],
+    );
+    assert_pending!(send.poll());
+    assert_shows(
+        &send.enter(|_, f| format!("{f:?}")),
+        &["SendFuture", "done: false", "waiting: true"],
+    );
+    assert!(rx.try_recv().is_ok());
+    assert!(send.is_woken());
+    assert!(assert_ready!(send.poll()).is_ok());
+    assert_shows(
+        &send.enter(|_, f| format!("{f:?}")),
+        &["SendFuture", "done: true"],
+    );
+}
+
+#[test]
 fn futures_debug_without_item_debug_and_show_their_state() {
     let (tx, rx) = channel::<NotDebug>(1);
     let mut recv = spawn(rx.recv());

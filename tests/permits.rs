@@ -242,6 +242,29 @@ fn owned_permits_give_the_sender_back() {
 }
 
 #[test]
+fn a_dropped_owned_permit_gives_its_slot_to_the_oldest_waiting_sender() {
+    let (tx, rx) = channel(1);
+    let permit = tx.clone().try_reserve_owned().unwrap();
+    let mut first = spawn(tx.send(1));
+    let mut second = spawn(tx.send(2));
+    assert_pending!(first.poll());
+    assert_pending!(second.poll());
+    drop(permit);
+    assert!(
+        first.is_woken(),
+        "the slot of the dropped owned permit went to the oldest waiting sender"
+    );
+    assert!(!second.is_woken(), "one slot freed, one sender woken");
+    assert_ready_eq!(first.poll(), Ok(()));
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(
+        tx.sender_count(),
+        1,
+        "the dropped permit dropped its sender"
+    );
+}
+
+#[test]
 fn owned_reservations_fail_on_a_closed_channel_and_the_try_gives_the_sender_back() {
     let (tx, _rx) = channel::<u8>(1);
     let other = tx.clone();
@@ -324,6 +347,25 @@ fn closing_the_sink_gives_its_held_slot_to_a_waiting_sender() {
     );
     assert_ready_eq!(waiting.poll(), Ok(()));
     assert_eq!(rx.try_recv(), Ok(1));
+}
+
+#[test]
+fn a_closed_sink_refuses_further_sends() {
+    let (tx, rx) = channel(1);
+    let mut sink = tx.into_sink();
+    let mut cx = Context::from_waker(Waker::noop());
+    assert_eq!(Pin::new(&mut sink).poll_close(&mut cx), Poll::Ready(Ok(())));
+    assert_eq!(
+        Pin::new(&mut sink).poll_ready(&mut cx),
+        Poll::Ready(Err(SendError(()))),
+        "a closed sink is never ready"
+    );
+    assert_eq!(
+        futures::executor::block_on(sink.send(1)),
+        Err(SendError(())),
+        "a send through a closed sink fails"
+    );
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Closed), "nothing was sent");
 }
 
 #[test]

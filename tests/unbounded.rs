@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use common::drop_ledger::DropLedger;
 use futures::FutureExt;
-use tokio_mpmc::{SendError, TryRecvError, TrySendError, unbounded_channel};
+use tokio_mpmc::{Queue, SendError, TryRecvError, TrySendError, unbounded_channel};
 use tokio_test::task::spawn;
 use tokio_test::{assert_pending, assert_ready_eq};
 
@@ -30,6 +30,34 @@ fn a_send_never_waits_and_there_is_no_bound() {
     }
     assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
     assert!(rx.is_empty());
+}
+
+#[test]
+fn an_unbounded_channel_is_never_full_not_even_when_empty() {
+    let (tx, rx) = unbounded_channel::<u8>();
+    assert!(
+        !tx.is_full(),
+        "an empty unbounded channel is not full (sender)"
+    );
+    assert!(
+        !rx.is_full(),
+        "an empty unbounded channel is not full (receiver)"
+    );
+    tx.try_send(1).unwrap();
+    assert!(!tx.is_full() && !rx.is_full(), "holding one value");
+}
+
+#[test]
+fn an_unbounded_queue_reports_a_capacity_of_usize_max_and_is_never_full() {
+    let queue = Queue::unbounded();
+    assert_eq!(queue.capacity(), usize::MAX, "empty");
+    assert!(!queue.is_full(), "empty");
+    for n in 0..1_000 {
+        queue.try_send(n).unwrap();
+    }
+    assert_eq!(queue.capacity(), usize::MAX, "holding 1,000 values");
+    assert!(!queue.is_full(), "holding 1,000 values");
+    assert_eq!(queue.len(), 1_000);
 }
 
 #[test]

@@ -394,6 +394,26 @@ fn woken_receive_future_dropped_before_polling_passes_its_wakeup_on() {
 }
 
 #[test]
+fn woken_receive_many_future_dropped_before_polling_passes_its_wakeup_on() {
+    let queue = Queue::new(2);
+    let mut buffer = Vec::new();
+    let mut first = spawn(queue.receive_many(&mut buffer, 2));
+    let mut second = spawn(queue.receive());
+    assert_pending!(first.poll());
+    assert_pending!(second.poll());
+    queue.try_send(1).unwrap();
+    assert!(first.is_woken());
+    assert!(!second.is_woken());
+    drop(first);
+    assert!(
+        second.is_woken(),
+        "the dropped receive_many's wake-up was lost"
+    );
+    assert_ready_eq!(second.poll(), Ok(Some(1)));
+    assert!(buffer.is_empty(), "the dropped receive_many took nothing");
+}
+
+#[test]
 fn woken_send_future_dropped_before_polling_passes_its_wakeup_on() {
     let queue = Queue::new(1);
     queue.try_send(0).unwrap();
