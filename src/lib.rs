@@ -92,10 +92,10 @@
 //! - **I8 bounded overtaking**: waiting tasks are woken in the order they started waiting: on a multi-thread
 //!   runtime (for blocked threads, and at capacity 1) one per freed slot (value); on a current-thread
 //!   runtime one at a time per side, the units freed meanwhile left to it (one task runs at a time there, so
-//!   the woken one finds them all; waking one per unit would wake tasks that find nothing). A woken task can be overtaken by a
-//!   running one, or by another woken one polled first, that takes the value (slot) first; it keeps its
-//!   place, and after 4 overtakes the next value (slot) is handed to it before it is woken. So a receive or
-//!   send is woken in vain at most 4 times.
+//!   the woken one finds them all; waking one per unit would wake tasks that find nothing). A woken task can
+//!   be overtaken by a running one, or by another woken one polled first, that takes the value (slot) first;
+//!   it keeps its place, and after 4 overtakes the next value (slot) is handed to it before it is woken. So a
+//!   receive or send is woken in vain at most 4 times.
 //! - **I10 linearizability**: histories of the real channel on real threads are checked against the
 //!   sequential FIFO queue, except while a value is handed to a waiting receiver (see I8): then a newcomer
 //!   may take that value and the waiter the next one.

@@ -212,9 +212,9 @@ mod std_cell {
     }
 }
 
-/// Locks `mutex`, ignoring poisoning (loom's `Mutex` poisons; the spin lock of the `std` and shuttle arms never
-/// does): every critical section of the queue leaves its data consistent before it can panic (the only panics
-/// in them are allocation failures).
+/// Locks `mutex`, ignoring poisoning (loom's `Mutex` poisons; the spin lock of the `std` and shuttle arms
+/// never does): every critical section of the queue leaves its data consistent before it can panic (the only
+/// panics in them are allocation failures).
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
