@@ -378,10 +378,15 @@ fn woken_sender_that_finds_the_slot_taken_waits_again() {
 // Cancellation (I5)
 // ---------------------------------------------------------------------------------------------------------
 
-#[test]
-fn woken_receive_future_dropped_before_polling_passes_its_wakeup_on() {
-    let queue = Queue::new(1);
-    let mut first = spawn(queue.receive());
+/// `first` (a receive of some kind, named `what`) and then a plain receive wait on the empty `queue`; one value
+/// arrives and wakes `first`, which is dropped before it runs: its wake-up goes on to the other, which gets the
+/// value.
+fn a_woken_receive_dropped_unpolled_passes_its_wakeup_on<F: Future<Output: std::fmt::Debug>>(
+    queue: &Queue<i32>,
+    first: F,
+    what: &str,
+) {
+    let mut first = spawn(first);
     let mut second = spawn(queue.receive());
     assert_pending!(first.poll());
     assert_pending!(second.poll());
@@ -389,27 +394,25 @@ fn woken_receive_future_dropped_before_polling_passes_its_wakeup_on() {
     assert!(first.is_woken());
     assert!(!second.is_woken());
     drop(first);
-    assert!(second.is_woken(), "the dropped receiver's wake-up was lost");
+    assert!(second.is_woken(), "the dropped {what}'s wake-up was lost");
     assert_ready_eq!(second.poll(), Ok(Some(1)));
+}
+
+#[test]
+fn woken_receive_future_dropped_before_polling_passes_its_wakeup_on() {
+    let queue = Queue::new(1);
+    a_woken_receive_dropped_unpolled_passes_its_wakeup_on(&queue, queue.receive(), "receiver");
 }
 
 #[test]
 fn woken_receive_many_future_dropped_before_polling_passes_its_wakeup_on() {
     let queue = Queue::new(2);
     let mut buffer = Vec::new();
-    let mut first = spawn(queue.receive_many(&mut buffer, 2));
-    let mut second = spawn(queue.receive());
-    assert_pending!(first.poll());
-    assert_pending!(second.poll());
-    queue.try_send(1).unwrap();
-    assert!(first.is_woken());
-    assert!(!second.is_woken());
-    drop(first);
-    assert!(
-        second.is_woken(),
-        "the dropped receive_many's wake-up was lost"
+    a_woken_receive_dropped_unpolled_passes_its_wakeup_on(
+        &queue,
+        queue.receive_many(&mut buffer, 2),
+        "receive_many",
     );
-    assert_ready_eq!(second.poll(), Ok(Some(1)));
     assert!(buffer.is_empty(), "the dropped receive_many took nothing");
 }
 
